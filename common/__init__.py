@@ -1,0 +1,1 @@
+"""The competition-agnostic engine of the kit: data, folds, CV, ensembling, submissions."""

@@ -1,0 +1,128 @@
+"""What a model run leaves behind, in ``artifacts/<slug>/<model>/``:
+
+- ``oof.npy``: out-of-fold predictions, one row per train row in train order (NaN where a row
+  never validates), probabilities or values, never thresholded;
+- ``test.npy``: test predictions, the mean over fold models;
+- ``result.json``: fold scores, mean, std, time, seed, parameters and the folds' fingerprint;
+- ``fold<k>.joblib`` (``fold<k>-seed<s>.joblib`` with several seeds): the fitted fold model; a
+  Keras network inside it is stored beside it as ``<same name>.keras`` (Keras's native format)
+  and put back on load.
+
+A new run replaces the folder as a whole; the previous one is moved to
+``artifacts/<slug>/.history/`` rather than deleted.
+"""
+
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from .config import Paths
+from .errors import KitError
+from .fileio import read_json, write_json
+
+HISTORY = ".history"
+
+
+@dataclass
+class ModelRun:
+    """The record of one model's cross-validation (``result.json`` plus the predictions)."""
+
+    model: str
+    metric: str
+    fold_scores: list[float]
+    cv_score: float
+    cv_std: float
+    seconds: float
+    seed: int
+    n_seeds: int
+    folds_fingerprint: str
+    params: dict = field(default_factory=dict)
+    oof: np.ndarray | None = field(default=None, repr=False)
+    test: np.ndarray | None = field(default=None, repr=False)
+
+    def record(self) -> dict:
+        data = asdict(self)
+        data.pop("oof"), data.pop("test")
+        return data
+
+
+def _keras_steps(estimator):
+    from .keras_model import _KerasBase
+
+    steps = [s for _, s in getattr(estimator, "steps", [])] or [estimator]
+    return [s for s in steps if isinstance(s, _KerasBase) and hasattr(s, "model_")]
+
+
+def _keras_file(folder: Path, name: str, i: int) -> Path:
+    return folder / f"{name}{'' if i == 0 else f'_{i}'}.keras"
+
+
+def save_fold_model(estimator, folder: Path, name: str) -> None:
+    keras_steps = _keras_steps(estimator)
+    networks = [step.model_ for step in keras_steps]
+    try:
+        for i, (step, net) in enumerate(zip(keras_steps, networks)):
+            net.save(_keras_file(folder, name, i))
+            step.model_ = None
+        joblib.dump(estimator, folder / f"{name}.joblib")
+    finally:
+        for step, net in zip(keras_steps, networks):
+            step.model_ = net
+
+
+def load_fold_model(folder: Path, name: str):
+    estimator = joblib.load(folder / f"{name}.joblib")
+    steps = _keras_steps(estimator)
+    if steps:
+        from .keras_model import import_keras
+
+        keras = import_keras()
+        for i, step in enumerate(steps):
+            step.model_ = keras.models.load_model(_keras_file(folder, name, i))
+    return estimator
+
+
+class RunWriter:
+    """Collects one run's files in a temporary folder and swaps it in when the run completes."""
+
+    def __init__(self, paths: Paths, slug: str, model: str):
+        self.target = paths.model_artifacts(slug, model)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{model}.", suffix=".tmp", dir=self.target.parent))
+
+    def save_model(self, estimator, name: str) -> None:
+        save_fold_model(estimator, self.folder, name)
+
+    def commit(self, run: ModelRun) -> Path | None:
+        """Write predictions and record, then move the folder into place; returns the backup path."""
+        np.save(self.folder / "oof.npy", run.oof)
+        np.save(self.folder / "test.npy", run.test)
+        write_json(self.folder / "result.json", run.record())
+        backup = None
+        if self.target.exists():
+            backup = self.target.parent / HISTORY / f"{self.target.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+            backup.parent.mkdir(exist_ok=True)
+            self.target.rename(backup)
+        self.folder.rename(self.target)
+        return backup
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def load_run(paths: Paths, slug: str, model: str) -> ModelRun:
+    folder = paths.model_artifacts(slug, model)
+    if not (folder / "result.json").exists():
+        raise KitError(f"no trained '{model}' for {slug} in {folder}; run: invoke train --comp={slug} --model={model}")
+    record = read_json(folder / "result.json")
+    return ModelRun(**record, oof=np.load(folder / "oof.npy"), test=np.load(folder / "test.npy"))
+
+
+def trained_models(paths: Paths, slug: str) -> list[str]:
+    root = paths.competition_artifacts(slug)
+    return sorted(p.parent.name for p in root.glob("*/result.json")) if root.exists() else []

@@ -1,0 +1,25 @@
+"""Errors the kit raises for the user to act on.
+
+Every ``KitError`` carries a message that says what was wrong and how to fix it. ``tasks.py``
+turns it into ``invoke.Exit`` (non-zero exit, no traceback); anything else is a bug in the kit.
+"""
+
+
+class KitError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+class DataError(KitError):
+    """Missing, malformed or unexpected input data."""
+
+
+class SubmissionError(KitError):
+    """A submission file failed a validation check; ``check`` names which one."""
+
+    def __init__(self, check: str, message: str):
+        super().__init__(f"submission check '{check}' failed: {message}")
+        self.check = check
+
+
+class KaggleError(KitError):
+    """The Kaggle API refused or failed a request."""

@@ -1,0 +1,666 @@
+"""The kit's one conversation with Kaggle: download competition data, submit, read scores.
+
+Public surface (every failure is a :class:`common.errors.KaggleError` whose message says what
+went wrong and what to do):
+
+- ``download_competition_zip(slug, dest_dir)`` -> path of ``<dest_dir>/<slug>.zip``
+- ``submit(slug, file, message)`` -> dict describing the new submission
+- ``list_submissions(slug)`` -> list of submission dicts, newest first
+- ``wait_for_score(slug, ref, timeout_s=600, poll_s=5)`` -> the submission's dict once scored
+
+A submission dict has the keys ``ref`` (int), ``date`` (ISO 8601 string, UTC, or None),
+``file_name``, ``description`` (the message), ``status`` ("pending", "complete" or "error"),
+``public_score`` and ``private_score`` (float or None) and ``error_description`` (str or None).
+
+Which client
+    The RPCs go through ``kagglesdk.KaggleClient``, the typed client that the ``kaggle`` package
+    (2.2.5) is itself built on: same endpoints, same request objects, same authentication. We do
+    not use ``kaggle.KaggleApi``: importing the ``kaggle`` package authenticates at import time
+    (it prints help and may call ``exit``, may call the network to check a token, and creates
+    ``~/.kaggle`` or ``~/.config/kaggle``), its config folder is fixed when the class is defined,
+    its downloads leave partial files and resume markers behind, its own retries sleep for
+    seconds to minutes and its upload swallows errors. The blob transfer (streaming the data zip,
+    PUTting the submission file to the upload URL) is done here with ``requests``, as the kaggle
+    client does it. ``kagglesdk`` is imported lazily, inside :func:`_build_client`, so
+    ``import common.kaggle_api`` costs nothing.
+
+Credentials
+    Looked for before anything is imported, in the order kaggle 2.2.5 uses:
+    an access token (``KAGGLE_API_TOKEN``, holding the token or the path of a file with it;
+    ``~/.kaggle/access_token``; ``~/.kaggle/access_token.txt``; inside a Kaggle notebook the file
+    named by ``KAGGLE_API_V1_TOKEN``), then a legacy API key (``kaggle.json`` in
+    ``KAGGLE_CONFIG_DIR``, else ``~/.kaggle/``, else ``$XDG_CONFIG_HOME/kaggle``, with
+    ``KAGGLE_USERNAME`` / ``KAGGLE_KEY`` overriding the file's values), then the OAuth
+    credentials that ``kaggle auth login`` stores in ``~/.kaggle/credentials.json``.
+    With none of them we stop with a message that says how to create one, without a network call.
+
+Where the client points
+    :func:`_build_client` is the one place that decides. If the environment variable
+    ``KIT_KAGGLE_ENDPOINT`` is set (for example ``http://127.0.0.1:50123``, what the tests'
+    local server in ``tests/support/kaggle_server.py`` uses) every RPC goes to
+    ``<endpoint>/api/v1/<Service>/<Method>``, the layout kagglesdk uses for its non-production
+    environments. kagglesdk only knows fixed endpoints (``KAGGLE_API_ENVIRONMENT`` = PROD,
+    LOCALHOST = http://localhost, TEST = http://localhost:7777, ...) and no custom port, so we
+    pick its LOCALHOST environment and then set the HTTP client's (private) ``_endpoint``.
+    Unset, kagglesdk decides as usual (``KAGGLE_API_ENVIRONMENT``; default https://api.kaggle.com).
+    The variable is read when a function runs, never at import time.
+
+Retries
+    5xx answers, "429 Too Many Requests" (other than the daily submission limit) and dropped or
+    refused connections are retried with exponential backoff: ``tries`` attempts in all
+    (default 4), waiting ``retry_base_s * 2**k`` seconds between them (2, 4, 8 s by default; the
+    tests pass a tiny base). Creating the submission itself is not retried when the connection
+    dropped after the request was sent, since Kaggle may have recorded it and a second one would
+    spend another of the day's submissions; the message then says to check the submissions page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Optional, TypeVar
+
+from common.errors import KaggleError
+from common.fileio import atomic_path
+
+ENDPOINT_ENV = "KIT_KAGGLE_ENDPOINT"
+DEFAULT_TRIES = 4
+DEFAULT_RETRY_BASE_S = 2.0
+CONNECT_TIMEOUT_S = 15.0
+READ_TIMEOUT_S = 120.0
+_MAX_SUBMISSION_PAGES = 100
+_CHUNK = 1 << 20
+
+_TOKEN_URL = "https://www.kaggle.com/settings"
+_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_DAILY_LIMIT_RE = re.compile(
+    r"daily|allowance|submissions? limit|limit of \d+ submissions|max(imum)? (number of )?submissions"
+    r"|too many submissions",
+    re.IGNORECASE,
+)
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------------------------
+# public functions
+
+
+def download_competition_zip(slug: str, dest_dir: Path, *, tries: int = DEFAULT_TRIES,
+                             retry_base_s: float = DEFAULT_RETRY_BASE_S) -> Path:
+    """Download all data files of competition ``slug`` as one zip into ``dest_dir``.
+
+    Returns ``dest_dir / f"{slug}.zip"``. The bytes go to a temporary file beside it that is
+    renamed only when the whole body has arrived; on any failure no file is left behind.
+    The zip is neither checked nor extracted here.
+    """
+    _check_slug(slug)
+    dest_dir = Path(dest_dir)
+    target = dest_dir / f"{slug}.zip"
+    action = f"download the data of competition '{slug}'"
+    with _connect() as conn:
+        from kagglesdk.competitions.types.competition_api_service import (
+            ApiDownloadDataFilesRequest,
+        )
+
+        def attempt(tmp: Path) -> None:
+            request = ApiDownloadDataFilesRequest()
+            request.competition_name = slug
+            # kagglesdk POSTs the RPC, follows Kaggle's redirect to the storage URL and hands
+            # back the final streamed response.
+            response = conn.client.competitions.competition_api_client.download_data_files(request)
+            try:
+                _stream_to_file(response, tmp)
+            finally:
+                response.close()
+
+        with atomic_path(target) as tmp:
+            _retrying(lambda: attempt(tmp), conn=conn, slug=slug, action=action, tries=tries,
+                      retry_base_s=retry_base_s)
+    return target
+
+
+def submit(slug: str, file: Path, message: str, *, tries: int = DEFAULT_TRIES,
+           retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """Submit ``file`` to competition ``slug`` with ``message`` as its description.
+
+    Three steps, as the kaggle client does them: ask for an upload URL and token, PUT the
+    file's bytes there, create the submission from the token. Returns a dict with ``ref``,
+    ``status`` ("pending"), ``file_name``, ``description`` and Kaggle's ``message``.
+    """
+    _check_slug(slug)
+    file = Path(file)
+    if not file.is_file():
+        raise KaggleError(f"cannot submit {file}: no such file. Write the submission first.")
+    data = file.read_bytes()
+    common = dict(slug=slug, tries=tries, retry_base_s=retry_base_s)
+    with _connect() as conn:
+        from kagglesdk.competitions.types.competition_api_service import (
+            ApiCreateSubmissionRequest,
+            ApiStartSubmissionUploadRequest,
+        )
+
+        api = conn.client.competitions.competition_api_client
+
+        start = ApiStartSubmissionUploadRequest()
+        start.competition_name = slug
+        start.file_name = file.name
+        start.content_length = len(data)
+        start.last_modified_epoch_seconds = int(file.stat().st_mtime)
+        upload = _retrying(lambda: api.start_submission_upload(start), conn=conn,
+                           action=f"start uploading {file.name} to '{slug}'", **common)
+        if not upload.create_url or not upload.token:
+            raise KaggleError(
+                f"Kaggle gave no upload URL for a submission to '{slug}' (answer: {upload}). "
+                "Try again later; if it persists, submit on the website.")
+
+        _retrying(lambda: _put_bytes(upload.create_url, data), conn=conn,
+                  action=f"upload {file.name} for '{slug}'", **common)
+
+        create = ApiCreateSubmissionRequest()
+        create.competition_name = slug
+        create.blob_file_tokens = upload.token
+        if message:
+            create.submission_description = message
+        created = _retrying(lambda: api.create_submission(create), conn=conn,
+                            action=f"create the submission to '{slug}'", resend_ok=False, **common)
+
+    if not created.ref:
+        said = created.message or "(no message)"
+        if _DAILY_LIMIT_RE.search(said):
+            raise KaggleError(_daily_limit_message(slug, said))
+        raise KaggleError(
+            f"Kaggle did not accept the submission to '{slug}': {said}. "
+            f"See https://www.kaggle.com/competitions/{slug}/submissions")
+    return {
+        "ref": int(created.ref),
+        "status": "pending",
+        "file_name": file.name,
+        "description": message,
+        "message": created.message,
+    }
+
+
+def list_submissions(slug: str, *, tries: int = DEFAULT_TRIES,
+                     retry_base_s: float = DEFAULT_RETRY_BASE_S) -> list[dict]:
+    """All of your team's submissions to ``slug``, newest first, as plain dicts."""
+    _check_slug(slug)
+    with _connect() as conn:
+        from kagglesdk.competitions.types.competition_api_service import (
+            ApiListSubmissionsRequest,
+        )
+
+        api = conn.client.competitions.competition_api_client
+        result: list[dict] = []
+        token = ""
+        seen_tokens = set()
+        for _ in range(_MAX_SUBMISSION_PAGES):
+            request = ApiListSubmissionsRequest()
+            request.competition_name = slug
+            request.page_size = 100
+            request.page_token = token
+            page = _retrying(lambda: api.list_submissions(request), conn=conn, slug=slug,
+                             action=f"list the submissions to '{slug}'", tries=tries,
+                             retry_base_s=retry_base_s)
+            result.extend(_submission_dict(s) for s in page.submissions)
+            token = page.next_page_token
+            if not token or token in seen_tokens:
+                break
+            seen_tokens.add(token)
+    return result
+
+
+def wait_for_score(slug: str, ref, *, timeout_s: float = 600, poll_s: float = 5,
+                   tries: int = DEFAULT_TRIES,
+                   retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """Poll submission ``ref`` of ``slug`` until it is scored; return its dict.
+
+    Returns as soon as the status is "complete" or "error" (check ``status`` and
+    ``error_description``). Raises KaggleError after ``timeout_s`` seconds. A 404 is taken as
+    "not visible yet", as happens right after submitting.
+    """
+    _check_slug(slug)
+    try:
+        ref = int(ref)
+    except (TypeError, ValueError):
+        raise KaggleError(f"submission ref must be a number, got {ref!r}") from None
+    deadline = time.monotonic() + timeout_s
+    last_status = "not visible yet"
+    with _connect() as conn:
+        from kagglesdk.competitions.types.competition_api_service import ApiGetSubmissionRequest
+
+        api = conn.client.competitions.competition_api_client
+        while True:
+            request = ApiGetSubmissionRequest()
+            request.ref = ref
+            try:
+                found = _retrying(lambda: api.get_submission(request), conn=conn, slug=slug,
+                                  action=f"read submission {ref} of '{slug}'", tries=tries,
+                                  retry_base_s=retry_base_s, not_found_ok=True)
+            except _NotFound:
+                found = None
+            if found is not None:
+                submission = _submission_dict(found)
+                if submission["status"] in ("complete", "error"):
+                    return submission
+                last_status = submission["status"]
+            if time.monotonic() + poll_s > deadline:
+                raise KaggleError(
+                    f"submission {ref} to '{slug}' was still {last_status} after {timeout_s:g} s. "
+                    "Kaggle may just be slow: look again later with list_submissions or at "
+                    f"https://www.kaggle.com/competitions/{slug}/submissions")
+            time.sleep(poll_s)
+
+
+# --------------------------------------------------------------------------------------------
+# credentials
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    kind: str  # "token", "key" or "oauth"
+    source: str  # where they came from, for messages
+    username: Optional[str] = None
+    key: Optional[str] = None
+    token: Optional[str] = None
+    path: Optional[Path] = None  # the OAuth credentials file
+
+
+def _home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def _read_token_file(path: Path) -> Optional[str]:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def _config_dir() -> Path:
+    """The folder kaggle 2.2.5 reads kaggle.json from."""
+    configured = os.environ.get("KAGGLE_CONFIG_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    legacy = _home() / ".kaggle"
+    if sys.platform.startswith("linux") and not legacy.exists():
+        xdg = os.environ.get("XDG_CONFIG_HOME") or str(_home() / ".config")
+        return Path(xdg) / "kaggle"
+    return legacy
+
+
+def _find_credentials() -> _Credentials:
+    # 1. access tokens (what kagglesdk.kaggle_env.get_access_token_from_env looks at)
+    if os.environ.get("KAGGLE_KERNEL_RUN_TYPE") and os.environ.get("KAGGLE_DATA_PROXY_URL"):
+        path = os.environ.get("KAGGLE_API_V1_TOKEN")
+        token = _read_token_file(Path(path)) if path else None
+        if token:
+            return _Credentials("token", f"the file in KAGGLE_API_V1_TOKEN ({path})", token=token)
+    env_token = os.environ.get("KAGGLE_API_TOKEN", "").strip()
+    if env_token:
+        if Path(env_token).exists():
+            token = _read_token_file(Path(env_token))
+            if not token:
+                raise KaggleError(
+                    f"KAGGLE_API_TOKEN names the file {env_token}, which is empty or unreadable. "
+                    f"Put the token from {_TOKEN_URL} -> API -> Create New Token in it.")
+            return _Credentials("token", f"the file {env_token} (KAGGLE_API_TOKEN)", token=token)
+        return _Credentials("token", "the environment variable KAGGLE_API_TOKEN", token=env_token)
+    for name in ("access_token", "access_token.txt"):
+        path = _home() / ".kaggle" / name
+        token = _read_token_file(path)
+        if token:
+            return _Credentials("token", str(path), token=token)
+
+    # 2. legacy username + key: kaggle.json, overridden field by field by the environment
+    config = _config_dir() / "kaggle.json"
+    username = key = None
+    if config.is_file():
+        try:
+            values = json.loads(config.read_text() or "{}") or {}
+        except (OSError, ValueError) as exc:
+            raise KaggleError(
+                f"cannot read {config}: {exc}. It should be the kaggle.json downloaded from "
+                f'{_TOKEN_URL} -> API -> Create New Token, i.e. {{"username": ..., "key": ...}}.'
+            ) from None
+        if isinstance(values, dict):
+            username, key = values.get("username"), values.get("key")
+    env_user, env_key = os.environ.get("KAGGLE_USERNAME"), os.environ.get("KAGGLE_KEY")
+    if env_user or env_key:
+        source = "the environment variables KAGGLE_USERNAME / KAGGLE_KEY"
+    else:
+        source = str(config)
+    username, key = env_user or username, env_key or key
+    if username and key:
+        return _Credentials("key", source, username=str(username), key=str(key))
+    if username or key:
+        missing = "KAGGLE_KEY (the 'key')" if username else "KAGGLE_USERNAME (the 'username')"
+        raise KaggleError(
+            f"incomplete Kaggle credentials: {missing} is missing (looked at {config} and the "
+            "environment). Set both KAGGLE_USERNAME and KAGGLE_KEY, or download a complete "
+            f"kaggle.json from {_TOKEN_URL} -> API -> Create New Token.")
+
+    # 3. OAuth credentials stored by `kaggle auth login`
+    oauth = _home() / ".kaggle" / "credentials.json"
+    if oauth.is_file():
+        try:
+            has_refresh = bool(json.loads(oauth.read_text()).get("refresh_token"))
+        except (OSError, ValueError, AttributeError):
+            has_refresh = False
+        if has_refresh:
+            return _Credentials("oauth", str(oauth), path=oauth)
+
+    suggested = (Path(os.environ["KAGGLE_CONFIG_DIR"]).expanduser()
+                 if os.environ.get("KAGGLE_CONFIG_DIR") else _home() / ".kaggle") / "kaggle.json"
+    raise KaggleError(
+        "no Kaggle credentials found. Create an API token on "
+        f"{_TOKEN_URL} -> API -> Create New Token, then either\n"
+        f"  - save the downloaded kaggle.json as {suggested} and run: chmod 600 {suggested}\n"
+        "    (KAGGLE_CONFIG_DIR chooses another folder), or\n"
+        "  - set the environment variables KAGGLE_USERNAME and KAGGLE_KEY to the 'username' and "
+        "'key' in it, or\n"
+        "  - for a new-style API token, set KAGGLE_API_TOKEN to it or save it in "
+        f"{_home() / '.kaggle' / 'access_token'}.")
+
+
+# --------------------------------------------------------------------------------------------
+# the client
+
+
+@dataclass
+class _Connection:
+    client: object  # kagglesdk.KaggleClient
+    credentials: _Credentials
+    endpoint: str
+
+
+def _import_kagglesdk():
+    try:
+        import kagglesdk
+        from kagglesdk import KaggleClient, KaggleEnv  # noqa: F401
+    except (Exception, SystemExit) as exc:  # an import must never end the program
+        raise KaggleError(
+            f"cannot import the Kaggle client ({type(exc).__name__}: {exc}). "
+            "Install it with: pip install kaggle") from None
+    return kagglesdk
+
+
+def _build_client(credentials: _Credentials, api_token: Optional[str] = None):
+    """The one place that builds the Kaggle client and decides where it points."""
+    kagglesdk = _import_kagglesdk()
+    endpoint = os.environ.get(ENDPOINT_ENV, "").strip().rstrip("/")
+    kwargs = {}
+    if credentials.kind == "key":
+        kwargs.update(username=credentials.username, password=credentials.key)
+    token = api_token or credentials.token
+    if token:
+        kwargs["api_token"] = token
+    try:
+        env = kagglesdk.KaggleEnv.LOCAL if endpoint else None
+        client = kagglesdk.KaggleClient(env=env, **kwargs)
+        http = client.http_client()
+        if endpoint:
+            if not hasattr(http, "_endpoint"):
+                raise KaggleError(
+                    f"{ENDPOINT_ENV} is set but this kagglesdk version has no endpoint to "
+                    "override; unset it or pin kagglesdk 0.1.x")
+            http._endpoint = endpoint
+        else:
+            endpoint = getattr(http, "_endpoint", "Kaggle")
+    except KaggleError:
+        raise
+    except Exception as exc:  # e.g. an unknown KAGGLE_API_ENVIRONMENT
+        raise KaggleError(f"cannot set up the Kaggle client: {exc}") from None
+    return client, endpoint
+
+
+def _add_timeouts(client) -> None:
+    """kagglesdk sends without a timeout; give its session one so a stuck server cannot hang us."""
+    import requests.adapters
+
+    class _TimeoutAdapter(requests.adapters.HTTPAdapter):
+        def send(self, request, timeout=None, **kwargs):
+            return super().send(request, timeout=timeout or (CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                                **kwargs)
+
+    session = getattr(client.http_client(), "_session", None)
+    if session is not None:
+        session.mount("http://", _TimeoutAdapter())
+        session.mount("https://", _TimeoutAdapter())
+
+
+@contextmanager
+def _connect() -> Iterator[_Connection]:
+    credentials = _find_credentials()  # before anything is imported
+    api_token = None
+    if credentials.kind == "oauth":
+        api_token = _oauth_access_token(credentials)
+    client, endpoint = _build_client(credentials, api_token)
+    try:
+        client.__enter__()
+    except Exception as exc:
+        raise KaggleError(f"cannot set up the Kaggle client: {exc}") from None
+    try:
+        _add_timeouts(client)
+        yield _Connection(client, credentials, endpoint)
+    finally:
+        client.__exit__(None, None, None)
+
+
+def _oauth_access_token(credentials: _Credentials) -> str:
+    import requests
+
+    client, _ = _build_client(_Credentials("none", "nothing"))
+    with client:
+        _add_timeouts(client)
+        from kagglesdk import KaggleCredentials
+
+        try:
+            stored = KaggleCredentials.load(client, str(credentials.path))
+            token = stored.get_access_token() if stored else None
+        except requests.RequestException as exc:
+            raise KaggleError(
+                f"could not renew the Kaggle login stored in {credentials.path} ({exc}). "
+                "Run `kaggle auth login` again, or use an API token from "
+                f"{_TOKEN_URL} -> API -> Create New Token.") from None
+    if not token:
+        raise KaggleError(
+            f"the Kaggle login stored in {credentials.path} is unusable. Run `kaggle auth login` "
+            f"again, or use an API token from {_TOKEN_URL} -> API -> Create New Token.")
+    return token
+
+
+# --------------------------------------------------------------------------------------------
+# transfers
+
+
+class _IncompleteBody(Exception):
+    """The connection ended before the announced number of bytes arrived."""
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _stream_to_file(response, path: Path) -> None:
+    expected = response.headers.get("Content-Length")
+    written = 0
+    with open(path, "wb") as out:
+        for chunk in response.iter_content(_CHUNK):
+            out.write(chunk)
+            written += len(chunk)
+    if expected is not None and expected.isdigit() and written != int(expected):
+        raise _IncompleteBody(f"received {written} of {expected} bytes")
+
+
+def _put_bytes(url: str, data: bytes) -> None:
+    import requests
+
+    response = requests.put(url, data=data, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    response.close()
+    if response.status_code not in (200, 201):
+        response.raise_for_status()
+        raise requests.HTTPError(f"upload answered HTTP {response.status_code}", response=response)
+
+
+# --------------------------------------------------------------------------------------------
+# errors and retries
+
+
+def _http_details(exc) -> tuple[Optional[int], str]:
+    """HTTP status and the server's message of a requests.HTTPError."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    message = str(exc)
+    if response is not None:
+        try:
+            body = response.json()
+        except Exception:
+            body = None
+        if isinstance(body, dict):
+            if isinstance(body.get("code"), int) and body["code"] >= 400:
+                status = body["code"]
+            if body.get("message"):
+                message = str(body["message"])
+    return status, message.strip().rstrip(".")[:500]
+
+
+def _sent_before_failing(exc) -> bool:
+    """Whether a transport error may have happened after the request reached the server."""
+    import requests
+    import urllib3.exceptions as u3
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if not isinstance(exc, requests.ConnectionError):
+        return True  # a read timeout or a body cut short: the request was sent
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
+    return not isinstance(reason, (u3.NewConnectionError, u3.ConnectTimeoutError))
+
+
+def _daily_limit_message(slug: str, said: str) -> str:
+    now = datetime.now(timezone.utc)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    hours, rest = divmod(int((midnight - now).total_seconds()), 3600)
+    return (f"Kaggle refused the submission to '{slug}': your team has reached today's "
+            f"submission limit (Kaggle said: {said}). The limit resets at midnight UTC, in about "
+            f"{hours} h {rest // 60} min; submit again after that.")
+
+
+def _fatal_http_error(status: Optional[int], said: str, *, conn: _Connection, slug: str,
+                      action: str) -> KaggleError:
+    if status in (400, 403, 429) and _DAILY_LIMIT_RE.search(said):
+        return KaggleError(_daily_limit_message(slug, said))
+    if status == 401:
+        return KaggleError(
+            f"Kaggle rejected the credentials from {conn.credentials.source} (HTTP 401: {said}). "
+            "Check the username and key / token there, or create a new token on "
+            f"{_TOKEN_URL} -> API -> Create New Token and replace the old one.")
+    if status == 403:
+        return KaggleError(
+            f"Kaggle refused to {action} (HTTP 403: {said}). Most likely you have not accepted "
+            f"the competition's rules yet: open https://www.kaggle.com/competitions/{slug}/rules, "
+            "accept them on the website (this joins the competition), then run this again.")
+    if status == 404:
+        return KaggleError(
+            f"Kaggle knows no competition '{slug}' (HTTP 404: {said}). Check the slug: it is the "
+            "last part of the competition URL, e.g. 'titanic' for "
+            "https://www.kaggle.com/competitions/titanic.")
+    return KaggleError(f"Kaggle refused to {action} (HTTP {status}: {said}).")
+
+
+def _retrying(call: Callable[[], T], *, conn: _Connection, slug: str, action: str, tries: int,
+              retry_base_s: float, resend_ok: bool = True, not_found_ok: bool = False) -> T:
+    """Run ``call``, retrying transient failures; turn every failure into a KaggleError."""
+    import requests
+
+    tries = max(1, int(tries))
+    for attempt in range(1, tries + 1):
+        wait = retry_base_s * 2 ** (attempt - 1)
+        try:
+            return call()
+        except requests.HTTPError as exc:
+            status, said = _http_details(exc)
+            if not_found_ok and status == 404:
+                raise _NotFound() from None
+            transient = status is not None and (
+                status >= 500 or (status == 429 and not _DAILY_LIMIT_RE.search(said)))
+            if not transient:
+                raise _fatal_http_error(status, said, conn=conn, slug=slug, action=action) from None
+            cause = f"HTTP {status}: {said}"
+            hint = "This is a problem on Kaggle's side; try again in a few minutes."
+            if status == 429:
+                wait = max(wait, _retry_after(exc.response))
+                hint = "Kaggle is limiting how fast you may call it; wait a few minutes."
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                _IncompleteBody) as exc:
+            if not resend_ok and _sent_before_failing(exc):
+                raise KaggleError(
+                    f"the connection to {conn.endpoint} dropped while trying to {action} "
+                    f"({exc}). Kaggle may have recorded the submission anyway: check "
+                    f"https://www.kaggle.com/competitions/{slug}/submissions (or list_submissions)"
+                    " before submitting again, since each try counts toward the daily limit."
+                ) from None
+            cause = f"{type(exc).__name__}: {exc}"
+            hint = (f"Check your internet connection (and proxy settings) to {conn.endpoint}, "
+                    "then try again.")
+        if attempt == tries:
+            raise KaggleError(
+                f"could not {action} after {tries} tries; last error: {cause}. {hint}") from None
+        time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _retry_after(response) -> float:
+    try:
+        return min(60.0, max(0.0, float(response.headers.get("Retry-After", 0))))
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _check_slug(slug: str) -> None:
+    if not isinstance(slug, str) or not _SLUG_RE.match(slug):
+        raise KaggleError(
+            f"{slug!r} is not a competition slug. Use the last part of the competition URL, "
+            "e.g. 'titanic' for https://www.kaggle.com/competitions/titanic.")
+
+
+def _score(value) -> Optional[float]:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _submission_dict(submission) -> dict:
+    date = submission.date
+    if isinstance(date, datetime):
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=timezone.utc)
+        date = date.isoformat()
+    status = getattr(submission.status, "name", str(submission.status)).lower()
+    return {
+        "ref": int(submission.ref),
+        "date": date,
+        "file_name": submission.file_name,
+        "description": submission.description,
+        "status": status,
+        "public_score": _score(submission.public_score),
+        "private_score": _score(submission.private_score),
+        "error_description": submission.error_description,
+    }

@@ -1,0 +1,119 @@
+"""Keras models behind scikit-learn's estimator contract, so they run in the same CV loop.
+
+A builder function makes the network: ``build(x_train, n_outputs, output_activation, **params)``
+returns an uncompiled ``keras.Model``. It gets the fold's training split so that preprocessing
+layers (Normalization, TextVectorization) are adapted on it and on nothing else. The wrapper
+compiles with the task's loss, holds out a validation split *of the training fold* for
+EarlyStopping, and seeds everything so a rerun on the CPU gives the same predictions.
+
+TensorFlow is imported only when a Keras model is fitted or loaded.
+"""
+
+import os
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+
+
+def import_keras():
+    """Import Keras quietly with deterministic ops; uses a GPU if TensorFlow sees one."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    tf.config.experimental.enable_op_determinism()
+    return keras
+
+
+def _as_inputs(X):
+    """DataFrames become float32 matrices; a single text column stays an array of strings."""
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    X = np.asarray(X)
+    if X.dtype.kind in "OUS":
+        return X.astype(str).reshape(len(X), -1)
+    return X.astype("float32")
+
+
+class _KerasBase(BaseEstimator):
+    task = "regression"
+
+    def __init__(self, build_fn=None, build_params=None, epochs=200, batch_size=32, learning_rate=1e-3,
+                 validation_fraction=0.15, patience=15, seed=0, verbose=0):
+        self.build_fn = build_fn
+        self.build_params = build_params
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.seed = seed
+        self.verbose = verbose
+
+    def _head(self):
+        raise NotImplementedError
+
+    def _loss(self):
+        raise NotImplementedError
+
+    def _encode_target(self, y):
+        return np.asarray(y, dtype="float32")
+
+    def fit(self, X, y):
+        keras = import_keras()
+        keras.utils.set_random_seed(self.seed)
+        X, y = _as_inputs(X), self._encode_target(y)
+        stratify = y if self.task != "regression" else None
+        X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=self.validation_fraction,
+                                                    random_state=self.seed, stratify=stratify)
+        n_outputs, activation = self._head()
+        model = self.build_fn(X_tr, n_outputs, activation, **(self.build_params or {}))
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._loss())
+        stop = keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)
+        history = model.fit(X_tr, y_tr, validation_data=(X_val, y_val), epochs=self.epochs,
+                            batch_size=self.batch_size, callbacks=[stop], verbose=self.verbose, shuffle=True)
+        self.model_ = model
+        self.n_epochs_ = len(history.history["loss"])
+        return self
+
+    def _raw_predict(self, X):
+        return self.model_.predict(_as_inputs(X), batch_size=1024, verbose=0)
+
+
+class KerasRegressor(RegressorMixin, _KerasBase):
+    task = "regression"
+
+    def _head(self):
+        return 1, "linear"
+
+    def _loss(self):
+        return "mse"
+
+    def predict(self, X):
+        return self._raw_predict(X)[:, 0]
+
+
+class KerasClassifier(ClassifierMixin, _KerasBase):
+    """Binary (one sigmoid unit) or multiclass (softmax) classifier; labels are remapped to 0..k-1."""
+
+    task = "classification"
+
+    def _encode_target(self, y):
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        return encoded.astype("int32")
+
+    def _head(self):
+        return (1, "sigmoid") if len(self.classes_) == 2 else (len(self.classes_), "softmax")
+
+    def _loss(self):
+        return "binary_crossentropy" if len(self.classes_) == 2 else "sparse_categorical_crossentropy"
+
+    def predict_proba(self, X):
+        p = self._raw_predict(X)
+        return np.column_stack([1 - p[:, 0], p[:, 0]]) if p.shape[1] == 1 else p
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

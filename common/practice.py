@@ -1,0 +1,60 @@
+"""Practice competitions: built offline from data that ships with the kit's dependencies.
+
+The spec's ``practice_source(raw_dir, answers_dir)`` writes Kaggle-style files (train, test,
+sample submission) into ``raw_dir`` and the hidden answer key (``answers.csv``: id, target)
+into ``answers_dir``, which lives outside the raw folder, as Kaggle keeps its own. ``score``
+then grades a submission locally, the way Kaggle would, without network or credentials.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .config import Paths
+from .data import DownloadReport, _check_layout, _commit_raw, read_csv, read_raw
+from .errors import DataError, KitError
+from .spec import CompetitionSpec
+from .submission import read_submission, validate_submission
+
+ANSWERS = "answers.csv"
+
+
+def answers_dir(paths: Paths, slug: str) -> Path:
+    return paths.competition_data(slug) / "answers"
+
+
+def build_practice(spec: CompetitionSpec, paths: Paths, *, force: bool = False) -> DownloadReport:
+    raw = paths.raw(spec.slug)
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=raw.parent) as tmp:
+        staging, answers = Path(tmp) / "raw", Path(tmp) / "answers"
+        staging.mkdir()
+        answers.mkdir()
+        spec.practice_source(staging, answers)
+        _check_layout(spec, staging, f"the practice builder of {spec.slug}")
+        report = _commit_raw(staging, raw, force=force)
+        if report.status != "unchanged" or not answers_dir(paths, spec.slug).exists():
+            target = answers_dir(paths, spec.slug)
+            if target.exists():
+                shutil.rmtree(target)
+            answers.rename(target)
+    return report
+
+
+def score(spec: CompetitionSpec, paths: Paths, file: Path) -> float:
+    """Validate ``file`` and score it against the hidden answer key with the competition's metric."""
+    if spec.practice_source is None:
+        raise KitError(f"{spec.slug} is a Kaggle competition: its answers are on Kaggle, not here. "
+                       f"Submit with: invoke submit --comp={spec.slug} --wait")
+    key = answers_dir(paths, spec.slug) / ANSWERS
+    if not key.exists():
+        raise DataError(f"no answer key at {key}; build the practice data first: invoke download --comp={spec.slug}")
+    _, _, sample = read_raw(spec, paths)
+    frame = read_submission(file)
+    validate_submission(spec, frame, sample)
+    answers = read_csv(key, "answer key")
+    merged = frame.merge(answers, on=spec.id_column, suffixes=("", "_true"), validate="one_to_one")
+    predicted = merged[sample.columns[1]].to_numpy()
+    return spec.metric(np.asarray(merged[f"{sample.columns[1]}_true"]), predicted)

@@ -1,0 +1,1 @@
+"""One folder per competition: its spec, features and models (see competitions/titanic)."""

@@ -1,0 +1,55 @@
+"""Titanic models: each ``build_*`` returns a fresh pipeline whose learned preprocessing
+(age imputation, group survival rates, scaling, encoding) is refitted in every fold."""
+
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from common.keras_model import KerasClassifier
+from common.networks import build_mlp
+
+from .features import CATEGORICAL, NUMERIC, AgeByTitleImputer, GroupSurvivalEncoder
+
+
+def preprocessing(scale: bool = True) -> Pipeline:
+    numeric = make_pipeline(SimpleImputer(strategy="median"), *([StandardScaler()] if scale else []))
+    categorical = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+    columns = ColumnTransformer([("num", numeric, NUMERIC), ("cat", categorical, CATEGORICAL)])
+    return Pipeline([("age", AgeByTitleImputer()), ("groups", GroupSurvivalEncoder()), ("columns", columns)])
+
+
+def _with(model, scale=True) -> Pipeline:
+    return Pipeline([*preprocessing(scale).steps, ("model", model)])
+
+
+def build_logreg(C=0.3):
+    return _with(LogisticRegression(C=C, max_iter=2000))
+
+
+def build_random_forest(n_estimators=500, max_depth=7, min_samples_leaf=2, max_features="sqrt"):
+    return _with(RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, n_jobs=2,
+                                        min_samples_leaf=min_samples_leaf, max_features=max_features), scale=False)
+
+
+def build_extra_trees(n_estimators=500, max_depth=8, min_samples_leaf=2, max_features=0.5):
+    return _with(ExtraTreesClassifier(n_estimators=n_estimators, max_depth=max_depth, n_jobs=2,
+                                      min_samples_leaf=min_samples_leaf, max_features=max_features), scale=False)
+
+
+def build_lightgbm(n_estimators=300, learning_rate=0.03, num_leaves=8, min_child_samples=10,
+                   subsample=0.8, colsample_bytree=0.8, reg_lambda=1.0):
+    from lightgbm import LGBMClassifier
+
+    return _with(LGBMClassifier(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
+                                min_child_samples=min_child_samples, subsample=subsample, subsample_freq=1,
+                                colsample_bytree=colsample_bytree, reg_lambda=reg_lambda, n_jobs=2,
+                                verbose=-1), scale=False)
+
+
+def build_keras_mlp(units=(64, 32), dropout_rate=0.3, learning_rate=3e-3, epochs=200, batch_size=32):
+    return _with(KerasClassifier(build_fn=build_mlp, build_params={"units": units, "dropout_rate": dropout_rate},
+                                 learning_rate=learning_rate, epochs=epochs, batch_size=batch_size, patience=15))

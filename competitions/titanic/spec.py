@@ -1,0 +1,29 @@
+"""Titanic - Machine Learning from Disaster: predict who survived (binary, accuracy)."""
+
+import numpy as np
+
+from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
+
+from . import models
+from .features import make_features
+
+SPEC = CompetitionSpec(
+    slug="titanic",
+    title="Titanic - Machine Learning from Disaster",
+    id_column="PassengerId",
+    target="Survived",
+    task="binary",
+    metric_name="accuracy",
+    make_features=make_features,
+    folds=FoldScheme(kind="stratified", n_splits=5),
+    sample_submission_file="gender_submission.csv",
+    submission=SubmissionFormat(kind="labels", labels=(0, 1)),
+    to_submission_values=lambda p: (np.asarray(p) >= 0.5).astype(int),
+    models=(
+        ModelSpec("logreg", models.build_logreg, description="logistic regression on scaled, one-hot features"),
+        ModelSpec("random_forest", models.build_random_forest, description="random forest"),
+        ModelSpec("extra_trees", models.build_extra_trees, description="extremely randomised trees"),
+        ModelSpec("lightgbm", models.build_lightgbm, description="gradient-boosted trees (LightGBM)"),
+        ModelSpec("keras_mlp", models.build_keras_mlp, uses_keras=True, description="Keras MLP"),
+    ),
+)

@@ -1,0 +1,128 @@
+"""Kaggle starter kit tasks: `invoke --list` shows them, `invoke --help TASK` documents each.
+
+Each task is a thin layer over ``common/``: parse arguments, call one function, turn a
+``KitError`` into a clear message and a non-zero exit.
+"""
+
+from functools import wraps
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+from common.config import DEFAULT_SEED, Paths
+from common.errors import KitError
+
+COMP = "competition slug, as in the Kaggle URL (e.g. titanic)"
+SEED = f"random seed for folds and models (default {DEFAULT_SEED})"
+
+
+def _kit_task(*args, **kwargs):
+    """``@task`` that reports KitError as a one-paragraph message with exit code 1."""
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(c, *a, **kw):
+            try:
+                return fn(c, *a, **kw)
+            except KitError as exc:
+                raise Exit(f"error: {exc}", code=1) from None
+        return task(*args, **kwargs)(wrapper)
+    return decorate
+
+
+def _paths(c) -> Paths:
+    """Project folders; ``INVOKE_KIT_ROOT=/some/dir`` (Invoke's config) moves data, artifacts and
+    submissions elsewhere, as the tests do."""
+    root = c.config.kit.root
+    return Paths(Path(root)) if root else Paths()
+
+
+def _spec(comp):
+    from common.spec import load_competition
+
+    if not comp:
+        raise KitError("say which competition: --comp=SLUG (e.g. --comp=titanic)")
+    return load_competition(comp)
+
+
+@_kit_task(help={"comp": COMP, "source": "a folder in Kaggle's layout or the competition zip; "
+                                         "without it, the Kaggle API is used",
+                 "force": "replace raw files that differ from the ones already there (old ones are kept)"})
+def download(c, comp, source=None, force=False):
+    """Put the competition's files into data/<comp>/raw/ (from --source or the Kaggle API)."""
+    from common.data import download as fetch
+
+    report = fetch(_spec(comp), _paths(c), Path(source) if source else None, force=force)
+    print(report.summary())
+
+
+@_kit_task(help={"comp": COMP, "model": "model name(s), comma-separated; all of the competition's if omitted",
+                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)"})
+def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
+    """Cross-validate models on the stored folds; save fold models, OOF and test predictions."""
+    from common.workflow import train as run_training
+
+    run_training(_spec(comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
+
+
+@_kit_task(help={"comp": COMP, "models": "models to blend, comma-separated; all trained ones if omitted",
+                 "method": "use this blend (mean, weighted) instead of the best by CV", "seed": SEED})
+def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED):
+    """Blend trained models from OOF predictions, report honest CV, write the best's submission."""
+    from common.workflow import ensemble as run_ensemble
+
+    run_ensemble(_spec(comp), _paths(c), models=models, method=method, seed=int(seed))
+
+
+@_kit_task(help={"comp": COMP, "model": "the trained model whose test predictions to write"})
+def predict(c, comp, model):
+    """Write a submission from one trained model (without ensembling)."""
+    from common.workflow import submit_model
+
+    print(f"submission written: {submit_model(_spec(comp), _paths(c), model, DEFAULT_SEED)}")
+
+
+@_kit_task(help={"comp": COMP, "file": "the submission CSV to check"})
+def validate(c, comp, file):
+    """Check a submission file against the sample submission; exit non-zero naming the failed check."""
+    from common.data import read_raw
+    from common.submission import validate_file
+
+    spec = _spec(comp)
+    _, _, sample = read_raw(spec, _paths(c))
+    validate_file(spec, Path(file), sample)
+    print(f"{file}: valid submission for {comp}")
+
+
+@_kit_task(help={"comp": COMP, "file": "submission CSV; the newest in submissions/<comp>/ if omitted",
+                 "message": "submission message; defaults to the models and CV score",
+                 "wait": "wait for Kaggle to score it and print the public score beside the CV score"})
+def submit(c, comp, file=None, message=None, wait=False):
+    """Validate a submission and send it to Kaggle."""
+    from common.kaggle_submit import submit_file
+
+    submit_file(_spec(comp), _paths(c), Path(file) if file else None, message=message, wait=wait)
+
+
+@_kit_task(help={"comp": COMP})
+def submissions(c, comp):
+    """List the competition's Kaggle submissions beside the kit's CV scores."""
+    from common.kaggle_submit import submissions_table
+
+    submissions_table(_spec(comp), _paths(c))
+
+
+@_kit_task(help={"comp": "a practice competition's slug (see README)",
+                 "file": "submission CSV; the newest in submissions/<comp>/ if omitted"})
+def score(c, comp, file=None):
+    """Score a submission of a practice competition locally against its hidden answers."""
+    from common.practice import score as local_score
+    from common.submission import newest_submission
+
+    spec = _spec(comp)
+    path = Path(file) if file else newest_submission(_paths(c), comp)
+    value = local_score(spec, _paths(c), path)
+    print(f"LOCAL score (practice answer key, not Kaggle's leaderboard): {spec.metric_name} {value:.5f}  [{path}]")
+
+
+ns = Collection(download, train, ensemble, predict, validate, submit, submissions, score)
+ns.configure({"kit": {"root": None}})

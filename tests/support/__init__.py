@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (a local Kaggle-compatible server, ...)."""

@@ -195,6 +195,8 @@ def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.Data
 
 def load_competition_data(spec: CompetitionSpec, paths: Paths) -> CompetitionData:
     train, test, sample = read_raw(spec, paths)
+    if spec.clean_train is not None:
+        train = spec.clean_train(train).reset_index(drop=True)
     X, X_test = spec.make_features(train.drop(columns=[spec.target]), test)
     if len(X) != len(train) or len(X_test) != len(test):
         raise DataError(f"{spec.slug}'s make_features must keep one row per input row, in order.")

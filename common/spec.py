@@ -87,6 +87,9 @@ class CompetitionSpec:
     transform_target: Callable[[pd.Series], np.ndarray] = lambda s: s.to_numpy()
     # maps test predictions (probabilities or values) to the submission's values
     to_submission_values: Callable[[np.ndarray], np.ndarray] = _identity
+    # drops train rows known to be wrong or unrepresentative (e.g. documented outliers); row-wise,
+    # applied before folds are made, so every model and the ensemble see the same rows
+    clean_train: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     # practice competitions (no Kaggle) build their raw files themselves: fn(dest_dir, answers_dir)
     practice_source: Callable[[Path, Path], None] | None = None
 

@@ -1,0 +1,48 @@
+"""Shared fixtures: real competition files from ../shared/kaggle and a scratch project root."""
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from common.config import Paths
+from common.data import download
+from common.spec import load_competition
+
+SHARED_KAGGLE = Path(__file__).resolve().parents[2] / "shared" / "kaggle"
+
+
+def real_data_dir(slug: str) -> Path:
+    """The original Kaggle files; in CI their absence is a failure, elsewhere a skip."""
+    folder = SHARED_KAGGLE / slug
+    if not folder.is_dir():
+        message = f"real data for {slug} not found in {folder}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must run the real-data tests)")
+        pytest.skip(message)
+    return folder
+
+
+@pytest.fixture
+def paths(tmp_path) -> Paths:
+    """A fresh project root for generated files (data, artifacts, submissions)."""
+    return Paths(tmp_path / "project")
+
+
+def installed(slug: str, paths: Paths):
+    """Load the competition's spec and put its real (or practice) files into ``paths``."""
+    spec = load_competition(slug)
+    source = None if spec.practice_source else real_data_dir(slug)
+    download(spec, paths, source)
+    return spec
+
+
+def fast_spec(spec, only=None, **params_by_model):
+    """The spec with fewer models and cheaper parameters, for quick end-to-end tests.
+
+    ``fast_spec(spec, only=["logreg", "keras_mlp"], keras_mlp={"epochs": 5})``
+    """
+    models = tuple(dataclasses.replace(m, params={**m.params, **params_by_model.get(m.name, {})})
+                   for m in spec.models if only is None or m.name in only)
+    return dataclasses.replace(spec, models=models)

@@ -100,7 +100,8 @@ def submit(c, comp, file=None, message=None, wait=False):
     """Validate a submission and send it to Kaggle."""
     from common.kaggle_submit import submit_file
 
-    submit_file(_spec(comp), _paths(c), Path(file) if file else None, message=message, wait=wait)
+    submit_file(_spec(comp), _paths(c), Path(file) if file else None, message=message, wait=wait,
+                poll_s=float(c.config.kit.poll_seconds))
 
 
 @_kit_task(help={"comp": COMP})
@@ -125,4 +126,5 @@ def score(c, comp, file=None):
 
 
 ns = Collection(download, train, ensemble, predict, validate, submit, submissions, score)
-ns.configure({"kit": {"root": None}})
+# INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
+ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

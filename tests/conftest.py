@@ -2,11 +2,13 @@
 
 import dataclasses
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from common.config import Paths
+from common.config import PROJECT_ROOT, Paths
 from common.data import download
 from common.spec import load_competition
 
@@ -46,3 +48,9 @@ def fast_spec(spec, only=None, **params_by_model):
     models = tuple(dataclasses.replace(m, params={**m.params, **params_by_model.get(m.name, {})})
                    for m in spec.models if only is None or m.name in only)
     return dataclasses.replace(spec, models=models)
+
+
+def run_invoke(args, env=None, timeout=600) -> subprocess.CompletedProcess:
+    """Run ``invoke ARGS`` as a user would, in the project folder, with extra environment."""
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=timeout)

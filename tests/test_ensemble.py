@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from common.artifacts import ModelRun
+from common.ensemble import blend, check_compatible
+from common.errors import KitError
+from common.folds import assign_folds
+from common.metrics import get_metric
+from common.spec import FoldScheme
+
+SCHEME = FoldScheme(kind="stratified", n_splits=5)
+rng = np.random.default_rng(1)
+Y = (rng.random(300) < 0.4).astype(int)
+FOLDS = assign_folds(SCHEME, Y, seed=0)
+
+
+def run(name, oof, test=None, fingerprint="f"):
+    return ModelRun(model=name, metric="logloss", fold_scores=[0.0], cv_score=0.0, cv_std=0.0, seconds=0,
+                    seed=0, n_seeds=1, folds_fingerprint=fingerprint, oof=oof,
+                    test=np.full(10, 0.5) if test is None else test)
+
+
+def runs_for(y):
+    good = np.clip(y * 0.7 + 0.15 + rng.normal(0, 0.1, len(y)), 0.01, 0.99)
+    noise = rng.random(len(y))
+    return [run("good", good, np.full(10, 0.8)), run("noise", noise, np.full(10, 0.2))]
+
+
+def test_mean_blend_is_the_average():
+    runs = runs_for(Y)
+    result = blend("mean", runs, Y, FOLDS, SCHEME, get_metric("logloss"), "binary")
+    assert np.allclose(result.oof, (runs[0].oof + runs[1].oof) / 2)
+    assert np.allclose(result.test, 0.5)
+
+
+def test_weighted_blend_prefers_the_good_model_and_weights_sum_to_one():
+    result = blend("weighted", runs_for(Y), Y, FOLDS, SCHEME, get_metric("logloss"), "binary")
+    assert result.weights["good"] > 0.8
+    assert abs(sum(result.weights.values()) - 1) < 1e-6
+    assert all(w >= 0 for w in result.weights.values())
+
+
+def test_weighted_blend_cv_is_out_of_fold():
+    """Changing fold 0's labels must not change fold 0's blended OOF: its weights never saw them."""
+    runs = runs_for(Y)
+    metric = get_metric("logloss")
+    before = blend("weighted", runs, Y, FOLDS, SCHEME, metric, "binary")
+    flipped = Y.copy()
+    flipped[FOLDS == 0] = 1 - flipped[FOLDS == 0]
+    after = blend("weighted", runs, flipped, FOLDS, SCHEME, metric, "binary")
+    assert np.allclose(before.oof[FOLDS == 0], after.oof[FOLDS == 0])
+    assert not np.allclose(before.oof[FOLDS == 1], after.oof[FOLDS == 1])
+
+
+def test_models_from_different_folds_are_refused():
+    runs = runs_for(Y)
+    runs[1].folds_fingerprint = "other"
+    with pytest.raises(KitError, match="noise were trained on other folds"):
+        check_compatible(runs, "f")
+
+
+def test_regression_and_multiclass_blends_have_the_right_shape():
+    y = rng.normal(size=300)
+    runs = [run("a", y + rng.normal(0, 0.1, 300), np.zeros(10)), run("b", rng.normal(size=300), np.ones(10))]
+    result = blend("weighted", runs, y, FOLDS, SCHEME, get_metric("rmse"), "regression")
+    assert result.oof.shape == (300,) and result.weights["a"] > 0.9
+    probs = rng.dirichlet(np.ones(3), size=(2, 300))
+    labels = rng.integers(0, 3, 300)
+    runs = [run("a", probs[0], np.full((10, 3), 1 / 3)), run("b", probs[1], np.full((10, 3), 1 / 3))]
+    result = blend("weighted", runs, labels, FOLDS, SCHEME, get_metric("accuracy"), "multiclass")
+    assert result.oof.shape == (300, 3) and result.test.shape == (10, 3)

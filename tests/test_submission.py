@@ -1,0 +1,133 @@
+"""The submission validator rejects each defect it must, and files are never overwritten."""
+
+import json
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.errors import SubmissionError
+from common.spec import load_competition
+from common.submission import build_submission, validate_file, validate_submission, write_submission
+
+from .conftest import installed, run_invoke
+
+SPEC = load_competition("titanic")
+SAMPLE = pd.DataFrame({"PassengerId": [892, 893, 894, 895], "Survived": [0, 1, 0, 0]})
+
+
+def good():
+    return SAMPLE.copy()
+
+
+def rejects(frame, check):
+    with pytest.raises(SubmissionError) as info:
+        validate_submission(SPEC, frame, SAMPLE)
+    assert info.value.check == check
+    return str(info.value)
+
+
+def test_a_correct_submission_passes():
+    validate_submission(SPEC, good(), SAMPLE)
+
+
+def test_wrong_column_names():
+    assert "expected columns" in rejects(good().rename(columns={"Survived": "survived"}), "columns")
+
+
+def test_extra_column():
+    rejects(good().assign(extra=1), "columns")
+
+
+def test_missing_rows():
+    assert "expected 4 rows, got 3" in rejects(good().iloc[:3], "row_count")
+
+
+def test_extra_rows():
+    rejects(pd.concat([good(), good().iloc[:1]]), "row_count")
+
+
+def test_unknown_id():
+    frame = good()
+    frame.loc[2, "PassengerId"] = 1
+    assert "expected 894, got 1" in rejects(frame, "ids")
+
+
+def test_ids_in_another_order():
+    rejects(good().iloc[::-1].reset_index(drop=True), "ids")
+
+
+def test_missing_prediction():
+    frame = good().astype({"Survived": "float"})
+    frame.loc[1, "Survived"] = np.nan
+    rejects(frame, "missing")
+
+
+def test_float_labels():
+    assert "float label" in rejects(good().astype({"Survived": "float"}), "dtype")
+
+
+def test_probabilities_instead_of_labels():
+    rejects(good().assign(Survived=[0.2, 0.9, 0.1, 0.4]), "dtype")
+
+
+def test_label_out_of_range():
+    rejects(good().assign(Survived=[0, 1, 2, 0]), "values")
+
+
+def test_text_labels():
+    rejects(good().assign(Survived=["no", "yes", "no", "no"]), "dtype")
+
+
+def test_unreadable_file(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(SubmissionError) as info:
+        validate_file(SPEC, path, SAMPLE)
+    assert info.value.check == "readable"
+
+
+def test_numbers_and_probabilities_are_range_checked():
+    import dataclasses
+
+    from common.spec import SubmissionFormat
+
+    sample = pd.DataFrame({"Id": [1, 2], "SalePrice": [1.0, 2.0]})
+    for fmt, values, check in [(SubmissionFormat("number", min_value=0), [1.0, -5.0], "values"),
+                               (SubmissionFormat("number"), [1.0, np.inf], "values"),
+                               (SubmissionFormat("probability"), [0.5, 1.5], "values")]:
+        spec = dataclasses.replace(SPEC, submission=fmt)
+        with pytest.raises(SubmissionError) as info:
+            validate_submission(spec, sample.assign(SalePrice=values), sample)
+        assert info.value.check == check
+
+
+def test_written_submissions_are_never_overwritten(paths):
+    frame = build_submission(SPEC, SAMPLE, SAMPLE["PassengerId"], np.array([0.1, 0.7, 0.4, 0.5]))
+    assert frame["Survived"].tolist() == [0, 1, 0, 1]
+    first = write_submission(SPEC, paths, frame, SAMPLE, name="test", cv_score=0.8, details={"models": ["a"]})
+    second = write_submission(SPEC, paths, frame, SAMPLE, name="test", cv_score=0.8, details={"models": ["a"]})
+    assert first != second and first.exists() and second.exists()
+    sidecar = json.loads(first.with_suffix(".json").read_text())
+    assert sidecar["cv_score"] == 0.8 and sidecar["models"] == ["a"] and "packages" in sidecar
+
+
+def test_an_invalid_submission_is_not_written(paths):
+    frame = SAMPLE.assign(Survived=[0.5, 0.5, 0.5, 0.5])
+    with pytest.raises(SubmissionError):
+        write_submission(SPEC, paths, frame, SAMPLE, name="bad", cv_score=0.5, details={})
+    assert not list(paths.competition_submissions("titanic").glob("*"))
+
+
+def test_validate_task_exits_non_zero_naming_the_check(paths, tmp_path):
+    installed("titanic", paths)
+    bad = tmp_path / "bad.csv"
+    sample = pd.read_csv(paths.raw("titanic") / "gender_submission.csv")
+    sample.astype({"Survived": float}).to_csv(bad, index=False)
+    env_root = {"INVOKE_KIT_ROOT": str(paths.root)}
+    result = run_invoke(["validate", "--comp=titanic", f"--file={bad}"], env_root)
+    assert result.returncode != 0
+    assert "check 'dtype' failed" in result.stderr and "Traceback" not in result.stderr
+    good_file = tmp_path / "good.csv"
+    sample.to_csv(good_file, index=False)
+    assert run_invoke(["validate", "--comp=titanic", f"--file={good_file}"], env_root).returncode == 0
+

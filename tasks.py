@@ -65,7 +65,7 @@ def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
 
 
 @_kit_task(help={"comp": COMP, "models": "models to blend, comma-separated; all trained ones if omitted",
-                 "method": "use this blend (mean, weighted) instead of the best by CV", "seed": SEED})
+                 "method": "use this blend (mean, weighted, rank, greedy, stacking) instead of the best by CV", "seed": SEED})
 def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED):
     """Blend trained models from OOF predictions, report honest CV, write the best's submission."""
     from common.workflow import ensemble as run_ensemble
@@ -125,6 +125,28 @@ def score(c, comp, file=None):
     print(f"LOCAL score (practice answer key, not Kaggle's leaderboard): {spec.metric_name} {value:.5f}  [{path}]")
 
 
-ns = Collection(download, train, ensemble, predict, validate, submit, submissions, score)
+@_kit_task(help={"comp": COMP, "model": "the model to tune (it needs a search_space in the spec)",
+                 "trials": "number of trials in this call (default 30)",
+                 "timeout": "stop after this many seconds", "seed": SEED})
+def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
+    """Tune one model's hyperparameters with Optuna on the stored folds; a second call resumes."""
+    from common.tuning import tune as run_tuning
+
+    run_tuning(_spec(comp), _paths(c), model, trials=int(trials), timeout=float(timeout) if timeout else None,
+               seed=int(seed))
+
+
+@_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
+                 "seed": SEED})
+def run(c, comp, source=None, seed=DEFAULT_SEED):
+    """The whole job: download, train every model, ensemble, and (practice competitions) score."""
+    download(c, comp, source=source)
+    train(c, comp, seed=seed)
+    ensemble(c, comp, seed=seed)
+    if _spec(comp).practice_source is not None:
+        score(c, comp)
+
+
+ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

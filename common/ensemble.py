@@ -40,7 +40,7 @@ class MeanBlend:
 
     name = "mean"
 
-    def fit(self, P, y, task):
+    def fit(self, P, y, task, metric):
         self.weights_ = np.full(P.shape[1], 1 / P.shape[1])
         return self
 
@@ -53,7 +53,7 @@ class WeightedBlend(MeanBlend):
 
     name = "weighted"
 
-    def fit(self, P, y, task):
+    def fit(self, P, y, task, metric):
         m = P.shape[1]
         result = minimize(lambda w: _loss(task, y, _combine(P, w)), np.full(m, 1 / m), method="SLSQP",
                           bounds=[(0, 1)] * m, constraints={"type": "eq", "fun": lambda w: w.sum() - 1})
@@ -62,7 +62,90 @@ class WeightedBlend(MeanBlend):
         return self
 
 
-BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend)}
+class GreedySelection(MeanBlend):
+    """Ensemble selection (Caruana et al., 2004): add, with replacement, the model that most
+    improves the metric, for ``steps`` rounds; keep the best round's model counts as weights."""
+
+    name = "greedy"
+
+    def __init__(self, steps: int = 40):
+        self.steps = steps
+
+    def fit(self, P, y, task, metric):
+        counts = np.zeros(P.shape[1])
+        best_score, best_counts = None, None
+        for _ in range(self.steps):
+            # ties on a coarse metric (accuracy) go to the candidate with the lower smooth loss
+            candidates = [(metric(y, _combine(P, (counts + np.eye(len(counts))[j]) / (counts.sum() + 1))),
+                           -_loss(task, y, _combine(P, (counts + np.eye(len(counts))[j]) / (counts.sum() + 1))), j)
+                          for j in range(P.shape[1])]
+            key = (lambda c: (c[0], c[1])) if metric.greater_is_better else (lambda c: (-c[0], c[1]))
+            score, _, j = max(candidates, key=key)
+            counts[j] += 1
+            if best_score is None or metric.is_better(score, best_score):
+                best_score, best_counts = score, counts.copy()
+        self.weights_ = best_counts / best_counts.sum()
+        return self
+
+
+class RankBlend(MeanBlend):
+    """Average of each model's rank (its ECDF learned on the fit rows), mapped back to the
+    prediction scale through the mean blend's quantiles, so thresholds keep their meaning."""
+
+    name = "rank"
+
+    def fit(self, P, y, task, metric):
+        if P.ndim != 2:
+            raise KitError("rank averaging works on one prediction per row, not on class matrices.")
+        super().fit(P, y, task, metric)
+        self.sorted_ = np.sort(P, axis=0)
+        self.quantiles_ = np.sort(_combine(P, self.weights_))
+        return self
+
+    def predict(self, P):
+        ranks = np.column_stack([np.searchsorted(self.sorted_[:, j], P[:, j], side="right") / len(self.sorted_)
+                                 for j in range(P.shape[1])]).mean(axis=1)
+        return np.quantile(self.quantiles_, np.clip(ranks, 0, 1))
+
+
+class Stacking(MeanBlend):
+    """A level-2 model on the OOF predictions: logistic regression on their logits (classes) or
+    non-negative ridge regression (values)."""
+
+    name = "stacking"
+
+    def _features(self, P):
+        if self.task_ == "regression":
+            return P
+        P = np.clip(P, EPS, 1 - EPS)
+        logits = np.log(P / (1 - P))
+        return logits.reshape(len(P), -1)
+
+    def fit(self, P, y, task, metric):
+        from sklearn.linear_model import LogisticRegression, Ridge
+
+        self.task_ = task
+        self.model_ = Ridge(alpha=1.0, positive=True) if task == "regression" else LogisticRegression(C=1.0, max_iter=1000)
+        self.model_.fit(self._features(P), y)
+        # report each model's share of the absolute coefficients as its "weight"
+        n_classes = P.shape[2] if P.ndim == 3 else 1
+        coef = np.abs(self.model_.coef_).reshape(-1, P.shape[1], n_classes).sum(axis=(0, 2))
+        self.weights_ = coef / coef.sum() if coef.sum() > 0 else np.full(P.shape[1], 1 / P.shape[1])
+        return self
+
+    def predict(self, P):
+        X = self._features(P)
+        if self.task_ == "regression":
+            return self.model_.predict(X)
+        proba = self.model_.predict_proba(X)
+        return proba[:, 1] if self.task_ == "binary" else proba
+
+
+BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend, RankBlend, GreedySelection, Stacking)}
+
+
+def available_blenders(task: str) -> list[str]:
+    return [name for name in BLENDERS if not (task == "multiclass" and name == "rank")]
 
 
 @dataclass
@@ -99,11 +182,11 @@ def blend(method: str, runs: list[ModelRun], y: np.ndarray, folds: np.ndarray, s
     for _, train_rows, valid_rows in fold_indices(folds, scheme, order):
         train_rows = train_rows[folds[train_rows] != -1]  # rows that have OOF predictions
         # the first fold of a time split has no earlier OOF rows to fit on: fall back to the mean
-        blender = (blender_cls() if len(train_rows) else MeanBlend()).fit(P[train_rows], y[train_rows], task)
+        blender = (blender_cls() if len(train_rows) else MeanBlend()).fit(P[train_rows], y[train_rows], task, metric)
         oof[valid_rows] = blender.predict(P[valid_rows])
         scores.append(metric(y[valid_rows], oof[valid_rows]))
     validated = folds != -1
-    final = blender_cls().fit(P[validated], y[validated], task)
+    final = blender_cls().fit(P[validated], y[validated], task, metric)
     return EnsembleResult(method=method, cv_score=float(np.mean(scores)), fold_scores=scores, oof=oof,
                           test=final.predict(P_test),
                           weights={r.model: round(float(w), 4) for r, w in zip(runs, final.weights_)})

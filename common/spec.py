@@ -4,7 +4,9 @@ Each ``competitions/<slug>/spec.py`` defines ``SPEC = CompetitionSpec(...)``; th
 ``common/`` needs nothing else from the competition folder.
 """
 
+import dataclasses
 import importlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -126,10 +128,24 @@ def available_competitions() -> list[str]:
     return sorted(p.parent.name for p in COMPETITIONS_DIR.glob("*/spec.py"))
 
 
-def load_competition(slug: str) -> CompetitionSpec:
-    """Import ``competitions/<slug>/spec.py`` and return its ``SPEC``."""
+def tuned_params_file(slug: str) -> Path:
+    """Best parameters found by ``invoke tune``, per model; read by ``load_competition``."""
+    return COMPETITIONS_DIR / slug / "tuned_params.json"
+
+
+def read_tuned_params(slug: str) -> dict:
+    path = tuned_params_file(slug)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def load_competition(slug: str, *, tuned: bool = True) -> CompetitionSpec:
+    """Import ``competitions/<slug>/spec.py`` and return its ``SPEC``, with the tuned parameters
+    of ``tuned_params.json`` over the models' defaults unless ``tuned`` is False."""
     if slug not in available_competitions():
         raise KitError(f"unknown competition '{slug}'; available: {', '.join(available_competitions())}. "
                        f"To add one, create competitions/{slug}/spec.py (see competitions/titanic).")
-    module = importlib.import_module(f"competitions.{slug}.spec")
-    return module.SPEC
+    spec = importlib.import_module(f"competitions.{slug}.spec").SPEC
+    best = read_tuned_params(slug) if tuned else {}
+    models = tuple(dataclasses.replace(m, params={**m.params, **best[m.name]["params"]}) if m.name in best else m
+                   for m in spec.models)
+    return dataclasses.replace(spec, models=models)

@@ -5,13 +5,13 @@ import numpy as np
 from .artifacts import RunWriter, load_run, trained_models
 from .config import Paths
 from .data import CompetitionData, load_competition_data
-from .ensemble import BLENDERS, EnsembleResult, blend, check_compatible
+from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
 from .errors import KitError
 from .fileio import write_json
 from .folds import folds_fingerprint, load_or_make_folds
 from .cv import run_cv
 from .report import console, ensemble_table, training_table
-from .spec import CompetitionSpec
+from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
 from .submission import build_submission, write_submission
 
 ENSEMBLE_DIR = "_ensemble"
@@ -30,6 +30,9 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     names = spec.model_names(only)
     data, folds = prepare(spec, paths, seed)
     out = console()
+    tuned = [n for n in names if n in read_tuned_params(spec.slug)]
+    if tuned:
+        out.print(f"tuned parameters from {tuned_params_file(spec.slug)} for: {', '.join(tuned)}")
     runs = []
     for name in names:
         writer = RunWriter(paths, spec.slug, name)
@@ -54,14 +57,15 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     """Blend trained models by every method, report honest CV scores, write the best's submission."""
     names = spec.model_names(models) if models else [n for n in trained_models(paths, spec.slug)
                                                      if n in spec.model_names()]
-    if method is not None and method not in BLENDERS:
-        raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(BLENDERS)}")
+    methods = available_blenders(spec.task)
+    if method is not None and method not in methods:
+        raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
     data, folds = prepare(spec, paths, seed)
     runs = [load_run(paths, spec.slug, name) for name in names]
     check_compatible(runs, folds_fingerprint(folds))
     metric = spec.metric
     order = data.X[spec.folds.time_column].to_numpy() if spec.folds.time_column else None
-    results = [blend(m, runs, data.y, folds, spec.folds, metric, spec.task, order) for m in BLENDERS]
+    results = [blend(m, runs, data.y, folds, spec.folds, metric, spec.task, order) for m in methods]
     best_single = max(runs, key=lambda r: r.cv_score if metric.greater_is_better else -r.cv_score)
     chosen = next(r for r in results if r.method == method) if method else \
         max(results, key=lambda r: r.cv_score if metric.greater_is_better else -r.cv_score)

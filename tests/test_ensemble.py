@@ -40,16 +40,35 @@ def test_weighted_blend_prefers_the_good_model_and_weights_sum_to_one():
     assert all(w >= 0 for w in result.weights.values())
 
 
-def test_weighted_blend_cv_is_out_of_fold():
-    """Changing fold 0's labels must not change fold 0's blended OOF: its weights never saw them."""
-    runs = runs_for(Y)
-    metric = get_metric("logloss")
-    before = blend("weighted", runs, Y, FOLDS, SCHEME, metric, "binary")
+@pytest.mark.parametrize("method", ["weighted", "greedy", "stacking", "rank"])
+def test_every_blend_is_scored_out_of_fold(method):
+    """Changing fold 0's labels must not change fold 0's blended OOF: its blender never saw them."""
+    runs = runs_for(Y) + [run("third", np.clip(Y * 0.5 + rng.random(len(Y)) * 0.5, 0, 1))]
+    metric = get_metric("accuracy")
+    before = blend(method, runs, Y, FOLDS, SCHEME, metric, "binary")
     flipped = Y.copy()
     flipped[FOLDS == 0] = 1 - flipped[FOLDS == 0]
-    after = blend("weighted", runs, flipped, FOLDS, SCHEME, metric, "binary")
+    after = blend(method, runs, flipped, FOLDS, SCHEME, metric, "binary")
     assert np.allclose(before.oof[FOLDS == 0], after.oof[FOLDS == 0])
-    assert not np.allclose(before.oof[FOLDS == 1], after.oof[FOLDS == 1])
+    if method != "rank":  # control: the only blend that learns nothing from labels aside, the
+        # blend of fold 0 does depend on the other folds' labels
+        flipped = np.where(FOLDS != 0, 1 - Y, Y)
+        control = blend(method, runs, flipped, FOLDS, SCHEME, metric, "binary")
+        assert not np.allclose(before.oof[FOLDS == 0], control.oof[FOLDS == 0])
+
+
+def test_greedy_selection_picks_the_good_model():
+    result = blend("greedy", runs_for(Y), Y, FOLDS, SCHEME, get_metric("accuracy"), "binary")
+    assert result.weights["good"] >= 0.5
+
+
+def test_rank_blend_keeps_predictions_on_the_probability_scale():
+    runs = runs_for(Y)
+    result = blend("rank", runs, Y, FOLDS, SCHEME, get_metric("accuracy"), "binary")
+    assert result.oof.min() >= 0 and result.oof.max() <= 1
+    mean = blend("mean", runs, Y, FOLDS, SCHEME, get_metric("accuracy"), "binary")
+    # the same share of rows lands above the 0.5 threshold, give or take the quantile mapping
+    assert abs((result.oof > 0.5).mean() - (mean.oof > 0.5).mean()) < 0.1
 
 
 def test_models_from_different_folds_are_refused():

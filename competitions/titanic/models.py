@@ -53,3 +53,32 @@ def build_lightgbm(n_estimators=300, learning_rate=0.03, num_leaves=8, min_child
 def build_keras_mlp(units=(64, 32), dropout_rate=0.3, learning_rate=3e-3, epochs=200, batch_size=32):
     return _with(KerasClassifier(build_fn=build_mlp, build_params={"units": units, "dropout_rate": dropout_rate},
                                  learning_rate=learning_rate, epochs=epochs, batch_size=batch_size, patience=15))
+
+
+# Optuna search spaces: trial -> builder parameters (see `invoke tune`)
+def space_logreg(trial):
+    return {"C": trial.suggest_float("C", 0.01, 10, log=True)}
+
+
+def space_forest(trial):
+    return {"n_estimators": trial.suggest_int("n_estimators", 200, 800, step=100),
+            "max_depth": trial.suggest_int("max_depth", 3, 12),
+            "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 8),
+            "max_features": trial.suggest_float("max_features", 0.2, 0.9)}
+
+
+def space_lightgbm(trial):
+    return {"n_estimators": trial.suggest_int("n_estimators", 100, 800, step=50),
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 4, 32),
+            "min_child_samples": trial.suggest_int("min_child_samples", 5, 40),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
+            "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10, log=True)}
+
+
+def space_keras_mlp(trial):
+    widths = trial.suggest_categorical("units", ["32", "64-32", "128-64", "256-128"])
+    return {"units": tuple(int(w) for w in widths.split("-")),
+            "dropout_rate": trial.suggest_float("dropout_rate", 0.0, 0.5),
+            "learning_rate": trial.suggest_float("learning_rate", 3e-4, 1e-2, log=True)}

@@ -20,10 +20,11 @@ SPEC = CompetitionSpec(
     submission=SubmissionFormat(kind="labels", labels=(0, 1)),
     to_submission_values=lambda p: (np.asarray(p) >= 0.5).astype(int),
     models=(
-        ModelSpec("logreg", models.build_logreg, description="logistic regression on scaled, one-hot features"),
-        ModelSpec("random_forest", models.build_random_forest, description="random forest"),
-        ModelSpec("extra_trees", models.build_extra_trees, description="extremely randomised trees"),
-        ModelSpec("lightgbm", models.build_lightgbm, description="gradient-boosted trees (LightGBM)"),
-        ModelSpec("keras_mlp", models.build_keras_mlp, uses_keras=True, description="Keras MLP"),
+        ModelSpec("logreg", models.build_logreg, search_space=models.space_logreg, description="logistic regression on scaled, one-hot features"),
+        ModelSpec("random_forest", models.build_random_forest, search_space=models.space_forest, description="random forest"),
+        ModelSpec("extra_trees", models.build_extra_trees, search_space=models.space_forest, description="extremely randomised trees"),
+        ModelSpec("lightgbm", models.build_lightgbm, search_space=models.space_lightgbm, description="gradient-boosted trees (LightGBM)"),
+        ModelSpec("keras_mlp", models.build_keras_mlp, uses_keras=True, search_space=models.space_keras_mlp,
+                  description="Keras MLP"),
     ),
 )

@@ -1,0 +1,104 @@
+"""Benchmark the kit's default pipeline (download + train all models + ensemble) per competition.
+
+    python benchmarks/pipeline.py                       # titanic and house prices
+    python benchmarks/pipeline.py --comp titanic --runs 2
+
+Each run uses a fresh scratch root (nothing in data/ or artifacts/ is reused) and calls the
+real CLI, so the wall time includes Python and TensorFlow start-up. Prints wall seconds, peak
+memory (max RSS of the child processes), the ensemble's CV score and the best single model's,
+and whether two runs produced byte-identical submissions. Where ``autogluon.tabular`` is
+installed, the same data also goes through AutoGluon best_quality (see --autogluon-seconds).
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "kaggle"
+
+
+def invoke(args, root: Path) -> None:
+    env = {**os.environ, "INVOKE_KIT_ROOT": str(root)}
+    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"invoke {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+
+
+def run_pipeline(comp: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        source = SHARED / comp
+        started = time.perf_counter()
+        invoke(["download", f"--comp={comp}", *([f"--source={source}"] if source.is_dir() else [])], root)
+        invoke(["train", f"--comp={comp}"], root)
+        invoke(["ensemble", f"--comp={comp}"], root)
+        seconds = time.perf_counter() - started
+        [csv] = (root / "submissions" / comp).glob("*.csv")
+        sidecar = json.loads(csv.with_suffix(".json").read_text())
+        return {"seconds": seconds, "ensemble": sidecar["name"], "cv": sidecar["cv_score"],
+                "singles": sidecar["model_cv_scores"], "bytes": csv.read_bytes(), "metric": sidecar["metric"]}
+
+
+def run_autogluon(comp: str, seconds: int) -> None:
+    try:
+        from autogluon.tabular import TabularPredictor
+    except ImportError:
+        print(f"  autogluon.tabular is not installed: no AutoGluon comparison for {comp}")
+        return
+    import pandas as pd
+
+    from common.spec import load_competition
+
+    spec = load_competition(comp)
+    train = pd.read_csv(SHARED / comp / spec.train_file)
+    if spec.clean_train is not None:
+        train = spec.clean_train(train)
+    train = train.drop(columns=[spec.id_column])
+    problem = "regression" if spec.task == "regression" else spec.task
+    if spec.task == "regression":
+        train[spec.target] = spec.transform_target(train[spec.target])
+    metric = {"rmse": "root_mean_squared_error"}.get(spec.metric_name, spec.metric_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        predictor = TabularPredictor(label=spec.target, problem_type=problem, eval_metric=metric, path=tmp,
+                                     verbosity=0).fit(train, presets="best_quality", time_limit=seconds)
+        board = predictor.leaderboard(silent=True)
+        best = board.iloc[0]
+        print(f"  AutoGluon best_quality ({seconds} s budget): {best['model']} validation "
+              f"{metric} {abs(best['score_val']):.5f} in {time.perf_counter() - started:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comp", action="append", help="competition slug (repeatable)")
+    parser.add_argument("--runs", type=int, default=2, help="runs per competition (2 checks determinism)")
+    parser.add_argument("--autogluon-seconds", type=int, default=300)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    for comp in args.comp or ["titanic", "house-prices-advanced-regression-techniques"]:
+        print(f"{comp}:")
+        runs = []
+        for i in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            result = run_pipeline(comp)
+            peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+            best = max(result["singles"].items(), key=lambda kv: kv[1] if result["metric"] != "rmse" else -kv[1])
+            print(f"  run {i + 1}: {result['seconds']:.1f} s wall, peak memory {peak_mb:.0f} MB, "
+                  f"{result['ensemble']} CV {result['metric']} {result['cv']:.5f} "
+                  f"(best single: {best[0]} {best[1]:.5f})")
+            runs.append(result)
+        if len(runs) > 1:
+            same = all(r["bytes"] == runs[0]["bytes"] for r in runs)
+            print(f"  same seed, byte-identical submissions: {'yes' if same else 'NO'}")
+        run_autogluon(comp, args.autogluon_seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -91,7 +91,7 @@ def _stage_source(source: Path, staging: Path) -> None:
                         f"Kaggle's layout (train.csv, test.csv, ...) or the competition zip.")
 
 
-def _check_layout(spec: CompetitionSpec, folder: Path, origin: str) -> None:
+def check_layout(spec: CompetitionSpec, folder: Path, origin: str) -> None:
     missing = [name for name in spec.raw_files if not (folder / name).is_file()]
     if missing:
         found = sorted(p.name for p in folder.iterdir()) or ["nothing"]
@@ -109,8 +109,8 @@ def install_raw(spec: CompetitionSpec, paths: Paths, source: Path, *, force: boo
         staging = Path(tmp) / "raw"
         staging.mkdir()
         _stage_source(source, staging)
-        _check_layout(spec, staging, str(source))
-        return _commit_raw(staging, raw, force=force)
+        check_layout(spec, staging, str(source))
+        return commit_raw(staging, raw, force=force)
 
 
 def _parent(raw: Path) -> Path:
@@ -118,7 +118,7 @@ def _parent(raw: Path) -> Path:
     return raw.parent
 
 
-def _commit_raw(staging: Path, raw: Path, *, force: bool) -> DownloadReport:
+def commit_raw(staging: Path, raw: Path, *, force: bool) -> DownloadReport:
     """Move a complete staging folder (beside ``raw``) into place with its manifest."""
     manifest = manifest_of(staging)
     changed, backup = sorted(manifest), None

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,20 +42,3 @@ def write_json(target: Path, data, *, overwrite: bool = True) -> Path:
 
 def read_json(path: Path):
     return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-@contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder beside ``target``; it becomes ``target`` only on success.
-
-    An existing ``target`` must have been moved away by the caller first.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        os.rename(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -254,7 +254,7 @@ def wait_for_score(slug: str, ref, *, timeout_s: float = 600, poll_s: float = 5,
             if time.monotonic() + poll_s > deadline:
                 raise KaggleError(
                     f"submission {ref} to '{slug}' was still {last_status} after {timeout_s:g} s. "
-                    "Kaggle may just be slow: look again later with list_submissions or at "
+                    f"Kaggle may just be slow: look again later with `invoke submissions --comp={slug}` or at "
                     f"https://www.kaggle.com/competitions/{slug}/submissions")
             time.sleep(poll_s)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Paths
-from .data import DownloadReport, _check_layout, _commit_raw, read_csv, read_raw
+from .data import DownloadReport, check_layout, commit_raw, read_csv, read_raw
 from .errors import DataError, KitError
 from .spec import CompetitionSpec
 from .submission import read_submission, validate_submission
@@ -33,8 +33,8 @@ def build_practice(spec: CompetitionSpec, paths: Paths, *, force: bool = False) 
         staging.mkdir()
         answers.mkdir()
         spec.practice_source(staging, answers)
-        _check_layout(spec, staging, f"the practice builder of {spec.slug}")
-        report = _commit_raw(staging, raw, force=force)
+        check_layout(spec, staging, f"the practice builder of {spec.slug}")
+        report = commit_raw(staging, raw, force=force)
         if report.status != "unchanged" or not answers_dir(paths, spec.slug).exists():
             target = answers_dir(paths, spec.slug)
             if target.exists():

@@ -46,33 +46,49 @@ def run_pipeline(comp: str) -> dict:
                 "singles": sidecar["model_cv_scores"], "bytes": csv.read_bytes(), "metric": sidecar["metric"]}
 
 
-def run_autogluon(comp: str, seconds: int) -> None:
-    try:
-        from autogluon.tabular import TabularPredictor
-    except ImportError:
-        print(f"  autogluon.tabular is not installed: no AutoGluon comparison for {comp}")
-        return
-    import pandas as pd
+AUTOGLUON_SCRIPT = """
+import sys, time, pandas as pd
+from autogluon.tabular import TabularPredictor
+csv, label, problem, metric, seconds, folder = sys.argv[1:]
+started = time.perf_counter()
+predictor = TabularPredictor(label=label, problem_type=problem, eval_metric=metric, path=folder, verbosity=0)
+predictor.fit(pd.read_csv(csv), presets="best_quality", time_limit=int(seconds))
+best = predictor.leaderboard(silent=True).iloc[0]
+print(f"{best['model']} {abs(best['score_val']):.5f} {time.perf_counter() - started:.0f}")
+"""
 
+
+def run_autogluon(comp: str, seconds: int, python: str) -> None:
+    """AutoGluon best_quality on the same rows and target, in its own interpreter (its pins
+    differ from the kit's); prints its out-of-fold validation score beside the kit's CV."""
+    check = subprocess.run([python, "-c", "import autogluon.tabular"], capture_output=True)
+    if check.returncode != 0:
+        print(f"  autogluon.tabular is not installed for {python}: no AutoGluon comparison "
+              f"(give a Python that has it with --autogluon-python)")
+        return
+    from common.data import read_raw
+    from common.config import Paths
     from common.spec import load_competition
 
     spec = load_competition(comp)
-    train = pd.read_csv(SHARED / comp / spec.train_file)
-    if spec.clean_train is not None:
-        train = spec.clean_train(train)
-    train = train.drop(columns=[spec.id_column])
-    problem = "regression" if spec.task == "regression" else spec.task
-    if spec.task == "regression":
-        train[spec.target] = spec.transform_target(train[spec.target])
-    metric = {"rmse": "root_mean_squared_error"}.get(spec.metric_name, spec.metric_name)
     with tempfile.TemporaryDirectory() as tmp:
-        started = time.perf_counter()
-        predictor = TabularPredictor(label=spec.target, problem_type=problem, eval_metric=metric, path=tmp,
-                                     verbosity=0).fit(train, presets="best_quality", time_limit=seconds)
-        board = predictor.leaderboard(silent=True)
-        best = board.iloc[0]
-        print(f"  AutoGluon best_quality ({seconds} s budget): {best['model']} validation "
-              f"{metric} {abs(best['score_val']):.5f} in {time.perf_counter() - started:.0f} s")
+        paths = Paths(Path(tmp))
+        invoke(["download", f"--comp={comp}", f"--source={SHARED / comp}"], paths.root)
+        train, _, _ = read_raw(spec, paths)
+        if spec.clean_train is not None:
+            train = spec.clean_train(train)
+        train = train.drop(columns=[spec.id_column]).assign(**{spec.target: spec.transform_target(train[spec.target])})
+        csv = Path(tmp) / "train.csv"
+        train.to_csv(csv, index=False)
+        metric = {"rmse": "root_mean_squared_error"}.get(spec.metric_name, spec.metric_name)
+        result = subprocess.run([python, "-c", AUTOGLUON_SCRIPT, str(csv), spec.target, spec.task, metric,
+                                 str(seconds), str(Path(tmp) / "ag")], capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"  AutoGluon failed: {result.stderr[-1500:]}")
+            return
+        model, score, took = result.stdout.split()[-3:]
+        print(f"  AutoGluon best_quality ({seconds} s budget): {model} out-of-fold {spec.metric_name} {score} "
+              f"in {took} s")
 
 
 def main() -> None:
@@ -80,6 +96,8 @@ def main() -> None:
     parser.add_argument("--comp", action="append", help="competition slug (repeatable)")
     parser.add_argument("--runs", type=int, default=2, help="runs per competition (2 checks determinism)")
     parser.add_argument("--autogluon-seconds", type=int, default=300)
+    parser.add_argument("--autogluon-python", default=sys.executable,
+                        help="a Python with autogluon.tabular installed (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     for comp in args.comp or ["titanic", "house-prices-advanced-regression-techniques"]:
@@ -97,7 +115,7 @@ def main() -> None:
         if len(runs) > 1:
             same = all(r["bytes"] == runs[0]["bytes"] for r in runs)
             print(f"  same seed, byte-identical submissions: {'yes' if same else 'NO'}")
-        run_autogluon(comp, args.autogluon_seconds)
+        run_autogluon(comp, args.autogluon_seconds, args.autogluon_python)
 
 
 if __name__ == "__main__":

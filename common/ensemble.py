@@ -55,8 +55,13 @@ class WeightedBlend(MeanBlend):
 
     def fit(self, P, y, task, metric):
         m = P.shape[1]
-        result = minimize(lambda w: _loss(task, y, _combine(P, w)), np.full(m, 1 / m), method="SLSQP",
-                          bounds=[(0, 1)] * m, constraints={"type": "eq", "fun": lambda w: w.sum() - 1})
+        start = np.full(m, 1 / m)
+        # relative to the mean blend's loss: SLSQP's tolerance is absolute, and a small loss
+        # (e.g. MSE of log prices, ~0.01) would otherwise stop it at the starting point
+        scale = max(_loss(task, y, _combine(P, start)), 1e-12)
+        result = minimize(lambda w: _loss(task, y, _combine(P, w)) / scale, start, method="SLSQP",
+                          bounds=[(0, 1)] * m, constraints={"type": "eq", "fun": lambda w: w.sum() - 1},
+                          options={"ftol": 1e-10, "maxiter": 500})
         weights = np.clip(result.x, 0, None)
         self.weights_ = weights / weights.sum()
         return self

@@ -1,0 +1,1 @@
+"""Kaggle: House Prices - Advanced Regression Techniques."""

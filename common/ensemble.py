@@ -150,7 +150,9 @@ BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend, RankBlend, GreedySelec
 
 
 def available_blenders(task: str) -> list[str]:
-    return [name for name in BLENDERS if not (task == "multiclass" and name == "rank")]
+    # rank averaging needs one score per row, and its quantile mapping cannot leave the range of
+    # the training predictions, which a regression (a rising series, say) may need to
+    return [name for name in BLENDERS if name != "rank" or task == "binary"]
 
 
 @dataclass

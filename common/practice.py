@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from .config import Paths
-from .data import DownloadReport, check_layout, commit_raw, read_csv, read_raw
+from .data import MANIFEST, DownloadReport, check_layout, commit_raw, read_csv, read_raw
 from .errors import DataError, KitError
+from .fileio import read_json, write_json
 from .spec import CompetitionSpec
 from .submission import read_submission, validate_submission
 
 ANSWERS = "answers.csv"
+KEY_OF = "answers_for.json"  # the raw manifest the answer key belongs to
 
 
 def answers_dir(paths: Paths, slug: str) -> Path:
@@ -35,11 +37,12 @@ def build_practice(spec: CompetitionSpec, paths: Paths, *, force: bool = False) 
         spec.practice_source(staging, answers)
         check_layout(spec, staging, f"the practice builder of {spec.slug}")
         report = commit_raw(staging, raw, force=force)
-        if report.status != "unchanged" or not answers_dir(paths, spec.slug).exists():
-            target = answers_dir(paths, spec.slug)
-            if target.exists():
-                shutil.rmtree(target)
-            answers.rename(target)
+        # the key records which raw files it answers, so `score` refuses other (e.g. Kaggle's) data
+        write_json(answers / KEY_OF, read_json(raw / MANIFEST)["files"])
+        target = answers_dir(paths, spec.slug)
+        if target.exists():
+            shutil.rmtree(target)
+        answers.rename(target)
     return report
 
 
@@ -51,6 +54,10 @@ def score(spec: CompetitionSpec, paths: Paths, file: Path) -> float:
     key = answers_dir(paths, spec.slug) / ANSWERS
     if not key.exists():
         raise DataError(f"no answer key at {key}; build the practice data first: invoke download --comp={spec.slug}")
+    if read_json(key.with_name(KEY_OF)) != read_json(paths.raw(spec.slug) / MANIFEST)["files"]:
+        raise DataError(f"the files in {paths.raw(spec.slug)} are not the practice data this answer key belongs to "
+                        f"(were Kaggle's files installed with --source?); only Kaggle can score those: "
+                        f"invoke submit --comp={spec.slug} --wait")
     _, _, sample = read_raw(spec, paths)
     frame = read_submission(file)
     validate_submission(spec, frame, sample)

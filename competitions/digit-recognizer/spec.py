@@ -1,0 +1,42 @@
+"""Digit Recognizer: classify handwritten digits 0-9 (multiclass, accuracy).
+
+Practice competition: ``invoke download --comp=digit-recognizer`` builds it from scikit-learn's
+8x8 digits (see practice.py). Kaggle's 28x28 files work with the same spec once ``ImageId`` is
+added to them (see kaggle_layout.py): the models read the image size from the data.
+"""
+
+import numpy as np
+
+from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
+
+from . import models
+from .features import make_features
+from .practice import ID, TARGET, build_practice
+
+LABELS = tuple(range(10))
+
+
+def to_labels(probabilities: np.ndarray) -> np.ndarray:
+    """The most probable digit of each row; columns of the (n, 10) matrix are the digits 0..9."""
+    return np.asarray(LABELS)[np.asarray(probabilities).argmax(axis=1)].astype(int)
+
+
+SPEC = CompetitionSpec(
+    slug="digit-recognizer",
+    title="Digit Recognizer",
+    id_column=ID,
+    target=TARGET,
+    task="multiclass",
+    metric_name="accuracy",
+    make_features=make_features,
+    folds=FoldScheme(kind="stratified", n_splits=5),
+    submission=SubmissionFormat(kind="labels", labels=LABELS),
+    to_submission_values=to_labels,
+    practice_source=build_practice,
+    models=(
+        ModelSpec("svc", models.build_svc, description="RBF support vector machine on scaled pixels"),
+        ModelSpec("extra_trees", models.build_extra_trees, description="extremely randomised trees on pixels"),
+        ModelSpec("cnn", models.build_cnn, uses_keras=True,
+                  description="Keras CNN with shift/rotation augmentation"),
+    ),
+)

@@ -27,10 +27,12 @@ def predict_values(estimator, X, task: str) -> np.ndarray:
     return estimator.predict(X)
 
 
-def seed_estimator(estimator, seed: int) -> None:
-    """Set every ``random_state`` / ``seed`` parameter, nested ones in pipelines included."""
+def seed_estimator(estimator, seed: int) -> bool:
+    """Set every ``random_state`` / ``seed`` parameter, nested ones in pipelines included;
+    False when the estimator has none (its results do not depend on a seed)."""
     keys = [k for k in estimator.get_params(deep=True) if k.rsplit("__", 1)[-1] in SEED_PARAMS]
     estimator.set_params(**{k: seed for k in keys})
+    return bool(keys)
 
 
 def prediction_shape(spec: CompetitionSpec, y: np.ndarray, n_rows: int) -> tuple:
@@ -43,6 +45,8 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
     """Cross-validate one model of the spec on the stored folds; save fold models via ``writer``."""
     model_spec = spec.model(model_name)
     params = {**model_spec.params, **(params or {})}
+    if not seed_estimator(model_spec.build(**params), seed):
+        n_seeds = 1  # a model without a seed gives the same fit every time
     metric = spec.metric
     order = data.X[spec.folds.time_column].to_numpy() if spec.folds.time_column else None
     oof = np.full(prediction_shape(spec, data.y, len(data.y)), np.nan)

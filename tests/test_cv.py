@@ -112,7 +112,25 @@ def test_fold_models_and_predictions_are_saved_and_reload(tmp_path):
     assert backup is not None and (backup / "result.json").exists()
 
 
+class NoisyMean(TrainMean):
+    """The training mean plus a seed-dependent offset."""
+
+    def __init__(self, random_state=0):
+        self.random_state = random_state
+
+    def predict(self, X):
+        return super().predict(X) + np.random.default_rng(self.random_state).normal()
+
+
 def test_several_seeds_are_averaged():
+    spec = make_spec(ModelSpec("noisy", NoisyMean))
+    data, folds = make_data(), folds_for(spec)
+    run = run_cv(spec, "noisy", data, folds, seed=5, n_seeds=3)
+    offsets = np.mean([np.random.default_rng(5 + 1000 * s).normal() for s in range(3)])
+    assert run.n_seeds == 3
+    assert np.allclose(run.oof[folds == 0], data.y[folds != 0].mean() + offsets)
+
+
+def test_models_without_a_seed_are_fitted_once():
     spec = make_spec(ModelSpec("mean", TrainMean))
-    run = run_cv(spec, "mean", make_data(), folds_for(spec), seed=0, n_seeds=3)
-    assert run.n_seeds == 3 and run.oof.shape == (N,)
+    assert run_cv(spec, "mean", make_data(), folds_for(spec), seed=0, n_seeds=3).n_seeds == 1

@@ -167,8 +167,6 @@ class EnsembleResult:
 
 def check_compatible(runs: list[ModelRun], folds_fingerprint: str) -> None:
     """Refuse to blend models whose OOF predictions come from different folds."""
-    if not runs:
-        raise KitError("there are no trained models to blend; run: invoke train --comp=SLUG")
     stale = [r.model for r in runs if r.folds_fingerprint != folds_fingerprint]
     if stale:
         raise KitError(f"models {', '.join(stale)} were trained on other folds than the current folds file; "

@@ -42,3 +42,12 @@ def write_json(target: Path, data, *, overwrite: bool = True) -> Path:
 
 def read_json(path: Path):
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def save_npy(target: Path, array) -> Path:
+    import numpy as np
+
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+    return Path(target)

@@ -7,7 +7,7 @@ from .config import Paths
 from .data import CompetitionData, load_competition_data
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
 from .errors import KitError
-from .fileio import write_json
+from .fileio import save_npy, write_json
 from .folds import folds_fingerprint, load_or_make_folds
 from .cv import run_cv
 from .report import console, ensemble_table, training_table
@@ -57,6 +57,8 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     """Blend trained models by every method, report honest CV scores, write the best's submission."""
     names = spec.model_names(models) if models else [n for n in trained_models(paths, spec.slug)
                                                      if n in spec.model_names()]
+    if not names:
+        raise KitError(f"there are no trained models of {spec.slug} to blend; run: invoke train --comp={spec.slug}")
     methods = available_blenders(spec.task)
     if method is not None and method not in methods:
         raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
@@ -90,9 +92,8 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
 
 def _save_ensemble(paths: Paths, spec: CompetitionSpec, chosen: EnsembleResult, results, names) -> None:
     folder = paths.competition_artifacts(spec.slug) / ENSEMBLE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / "oof.npy", chosen.oof)
-    np.save(folder / "test.npy", chosen.test)
+    save_npy(folder / "oof.npy", chosen.oof)
+    save_npy(folder / "test.npy", chosen.test)
     write_json(folder / "result.json", {"chosen": chosen.method, "models": names,
                                         "methods": {r.method: {"cv_score": r.cv_score, "fold_scores": r.fold_scores,
                                                                "weights": r.weights} for r in results}})

@@ -29,7 +29,7 @@ def import_keras():
 
 
 def _as_inputs(X):
-    """DataFrames become float32 matrices; a single text column stays an array of strings."""
+    """DataFrames become float32 matrices; a text column becomes an (n, 1) array of strings."""
     if hasattr(X, "to_numpy"):
         X = X.to_numpy()
     X = np.asarray(X)
@@ -38,11 +38,20 @@ def _as_inputs(X):
     return X.astype("float32")
 
 
+def _to_keras(X):
+    """Keras's fit and predict refuse NumPy unicode arrays but take a TensorFlow string tensor."""
+    if X.dtype.kind != "U":
+        return X
+    import tensorflow as tf
+
+    return tf.constant(X)
+
+
 class _KerasBase(BaseEstimator):
     task = "regression"
 
     def __init__(self, build_fn=None, build_params=None, epochs=200, batch_size=32, learning_rate=1e-3,
-                 validation_fraction=0.15, patience=15, seed=0, verbose=0):
+                 validation_fraction=0.15, patience=15, class_weight=None, seed=0, verbose=0):
         self.build_fn = build_fn
         self.build_params = build_params
         self.epochs = epochs
@@ -50,6 +59,7 @@ class _KerasBase(BaseEstimator):
         self.learning_rate = learning_rate
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.class_weight = class_weight
         self.seed = seed
         self.verbose = verbose
 
@@ -62,6 +72,9 @@ class _KerasBase(BaseEstimator):
     def _encode_target(self, y):
         return np.asarray(y, dtype="float32")
 
+    def _class_weights(self, y):
+        return None
+
     def fit(self, X, y):
         keras = import_keras()
         keras.utils.set_random_seed(self.seed)
@@ -73,14 +86,15 @@ class _KerasBase(BaseEstimator):
         model = self.build_fn(X_tr, n_outputs, activation, **(self.build_params or {}))
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._loss())
         stop = keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)
-        history = model.fit(X_tr, y_tr, validation_data=(X_val, y_val), epochs=self.epochs,
-                            batch_size=self.batch_size, callbacks=[stop], verbose=self.verbose, shuffle=True)
+        history = model.fit(_to_keras(X_tr), y_tr, validation_data=(_to_keras(X_val), y_val), epochs=self.epochs,
+                            batch_size=self.batch_size, callbacks=[stop], class_weight=self._class_weights(y_tr),
+                            verbose=self.verbose, shuffle=True)
         self.model_ = model
         self.n_epochs_ = len(history.history["loss"])
         return self
 
     def _raw_predict(self, X):
-        return self.model_.predict(_as_inputs(X), batch_size=1024, verbose=0)
+        return self.model_.predict(_to_keras(_as_inputs(X)), batch_size=1024, verbose=0)
 
 
 class KerasRegressor(RegressorMixin, _KerasBase):
@@ -104,6 +118,13 @@ class KerasClassifier(ClassifierMixin, _KerasBase):
     def _encode_target(self, y):
         self.classes_, encoded = np.unique(y, return_inverse=True)
         return encoded.astype("int32")
+
+    def _class_weights(self, y):
+        """``class_weight``: None, a {class index: weight} dict, or 'balanced' (n / (k * count))."""
+        if self.class_weight != "balanced":
+            return self.class_weight
+        counts = np.bincount(y)
+        return {k: len(y) / (len(counts) * c) for k, c in enumerate(counts)}
 
     def _head(self):
         return (1, "sigmoid") if len(self.classes_) == 2 else (len(self.classes_), "softmax")

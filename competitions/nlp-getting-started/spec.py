@@ -1,0 +1,33 @@
+"""Natural Language Processing with Disaster Tweets: is a tweet about a real disaster?
+(binary, F1 of 0/1 labels; probabilities are thresholded at 0.5, as the metric does)."""
+
+import numpy as np
+
+from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
+
+from . import models
+from .features import make_features
+
+SPEC = CompetitionSpec(
+    slug="nlp-getting-started",
+    title="Natural Language Processing with Disaster Tweets",
+    id_column="id",
+    target="target",
+    task="binary",
+    metric_name="f1",
+    make_features=make_features,
+    folds=FoldScheme(kind="stratified", n_splits=5),
+    submission=SubmissionFormat(kind="labels", labels=(0, 1)),
+    to_submission_values=lambda p: (np.asarray(p) >= 0.5).astype(int),
+    models=(
+        ModelSpec("tfidf_logreg", models.build_tfidf_logreg,
+                  description="logistic regression on word and character n-gram TF-IDF"),
+        ModelSpec("nb_logreg", models.build_nb_logreg,
+                  description="logistic regression on TF-IDF scaled by naive-Bayes log-count ratios (NB-LR)"),
+        ModelSpec("keras_text", models.build_keras_text, uses_keras=True,
+                  description="Keras: pooled word and character n-gram embeddings (TextVectorization per fold)"),
+        ModelSpec("keras_words", models.build_keras_text, uses_keras=True,
+                  params={"char_ngrams": None, "batch_size": 64, "learning_rate": 2e-3},
+                  description="Keras: pooled word embeddings only (fastText-like)"),
+    ),
+)

@@ -78,7 +78,7 @@ def predict(c, comp, model):
     """Write a submission from one trained model (without ensembling)."""
     from common.workflow import submit_model
 
-    print(f"submission written: {submit_model(_spec(comp), _paths(c), model, DEFAULT_SEED)}")
+    print(f"submission written: {submit_model(_spec(comp), _paths(c), model)}")
 
 
 @_kit_task(help={"comp": COMP, "file": "the submission CSV to check"})

@@ -99,7 +99,7 @@ def _save_ensemble(paths: Paths, spec: CompetitionSpec, chosen: EnsembleResult, 
                                                                "weights": r.weights} for r in results}})
 
 
-def submit_model(spec: CompetitionSpec, paths: Paths, model: str, seed: int):
+def submit_model(spec: CompetitionSpec, paths: Paths, model: str):
     """Write a submission from one trained model's test predictions."""
     data = load_competition_data(spec, paths)
     run = load_run(paths, spec.slug, model)

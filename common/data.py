@@ -184,6 +184,9 @@ def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.Data
                         + ("" if spec.practice_source else " (or --source=PATH_TO_KAGGLE_FILES)"))
     train, test, sample = (read_csv(raw / name, label) for name, label in
                            zip(spec.raw_files, ("train file", "test file", "sample submission")))
+    if spec.row_number_ids:
+        train, test = (frame if spec.id_column in frame else
+                       frame.assign(**{spec.id_column: np.arange(1, len(frame) + 1)}) for frame in (train, test))
     for frame, label, cols in ((train, "train", [spec.id_column, spec.target]), (test, "test", [spec.id_column])):
         absent = [c for c in cols if c not in frame.columns]
         if absent:

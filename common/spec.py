@@ -82,6 +82,9 @@ class CompetitionSpec:
     models: tuple[ModelSpec, ...]
     submission: SubmissionFormat
     folds: FoldScheme = FoldScheme()
+    # Kaggle numbers the rows (1..n) instead of giving an id column (Digit Recognizer's files):
+    # the id column is then added to train and test when it is missing
+    row_number_ids: bool = False
     train_file: str = "train.csv"
     test_file: str = "test.csv"
     sample_submission_file: str = "sample_submission.csv"

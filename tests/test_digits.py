@@ -11,6 +11,7 @@ import pytest
 from common.config import Paths
 from common.cv import run_cv
 from common.data import download, read_raw
+from common.errors import DataError
 from common.practice import answers_dir, score
 from common.spec import FoldScheme, load_competition
 from common.submission import validate_file
@@ -20,7 +21,6 @@ from .conftest import fast_spec, installed
 
 SLUG = "digit-recognizer"
 models = importlib.import_module(f"competitions.{SLUG}.models")
-kaggle_layout = importlib.import_module(f"competitions.{SLUG}.kaggle_layout")
 
 
 def test_spec_loads_and_every_model_builds_fresh():
@@ -39,12 +39,13 @@ def test_submission_values_are_the_most_probable_digits_as_ints():
     assert labels.tolist() == [3, 0, 9] and labels.dtype.kind == "i"
 
 
-def test_practice_files_follow_kaggles_layout_with_image_ids_and_hide_the_answers(paths):
+def test_practice_files_follow_kaggles_layout_and_hide_the_answers(paths):
     spec = installed(SLUG, paths)
     raw = paths.raw(SLUG)
-    train_file, test_file, sample = read_raw(spec, paths)
-    assert list(train_file.columns[:3]) == ["ImageId", "label", "pixel0"]
-    assert list(test_file.columns) == ["ImageId"] + [f"pixel{i}" for i in range(64)]
+    assert list(pd.read_csv(raw / "train.csv").columns[:2]) == ["label", "pixel0"]
+    assert list(pd.read_csv(raw / "test.csv").columns) == [f"pixel{i}" for i in range(64)]
+    train_file, test_file, sample = read_raw(spec, paths)  # ids are the row numbers, as on Kaggle
+    assert train_file["ImageId"].tolist() == list(range(1, len(train_file) + 1))
     assert list(sample.columns) == ["ImageId", "Label"] and len(train_file) + len(test_file) == 1797
     assert test_file["ImageId"].tolist() == sample["ImageId"].tolist() == list(range(1, len(test_file) + 1))
     key = answers_dir(paths, SLUG) / "answers.csv"
@@ -57,21 +58,17 @@ def test_practice_files_follow_kaggles_layout_with_image_ids_and_hide_the_answer
     assert shares.abs().max() < 0.01
 
 
-def test_kaggle_files_convert_to_the_kit_layout(paths, tmp_path):
-    """Kaggle's exact files (no ImageId in train or test) become the practice layout, byte for byte."""
+def test_kaggles_own_files_install_as_they_are(paths, tmp_path):
+    """Kaggle's files (no id column in train or test) install with --source and read with ids 1..n."""
     spec = installed(SLUG, paths)
-    raw = paths.raw(SLUG)
     kaggle = tmp_path / "kaggle"
     kaggle.mkdir()
-    for name in ("train.csv", "test.csv"):
-        pd.read_csv(raw / name).drop(columns=["ImageId"]).to_csv(kaggle / name, index=False)
-    (kaggle / "sample_submission.csv").write_bytes((raw / "sample_submission.csv").read_bytes())
-    converted = kaggle_layout.convert(kaggle, tmp_path / "kit")
     for name in spec.raw_files:
-        assert (converted / name).read_bytes() == (raw / name).read_bytes()
+        (kaggle / name).write_bytes((paths.raw(SLUG) / name).read_bytes())
     other = Paths(tmp_path / "other")
-    download(spec, other, converted)
-    assert read_raw(spec, other)[1].shape == (360, 65)
+    download(spec, other, kaggle)
+    _, test_file, sample = read_raw(spec, other)
+    assert test_file.shape == (360, 65) and test_file["ImageId"].tolist() == sample["ImageId"].tolist()
 
 
 def test_cnn_reads_the_image_size_from_the_pixel_columns():
@@ -86,7 +83,7 @@ def test_cnn_reads_the_image_size_from_the_pixel_columns():
         assert np.array_equal(net.predict(x, verbose=0), net.predict(x, verbose=0))
         train_a, train_b = (keras.ops.convert_to_numpy(net(x, training=True)) for _ in range(2))
         assert not np.allclose(train_a, train_b)
-    with pytest.raises(ValueError, match="square"):
+    with pytest.raises(DataError, match="square"):
         models.build_cnn_network(np.zeros((2, 50), "float32"), 10, "softmax")
 
 

@@ -1,8 +1,9 @@
 """Digit Recognizer: classify handwritten digits 0-9 (multiclass, accuracy).
 
 Practice competition: ``invoke download --comp=digit-recognizer`` builds it from scikit-learn's
-8x8 digits (see practice.py). Kaggle's 28x28 files work with the same spec once ``ImageId`` is
-added to them (see kaggle_layout.py): the models read the image size from the data.
+8x8 digits (see practice.py), in Kaggle's layout. Kaggle's own 28x28 files install as they are
+(``invoke download --comp=digit-recognizer --source=PATH``): the models read the image size from
+the data.
 """
 
 import numpy as np
@@ -25,6 +26,7 @@ SPEC = CompetitionSpec(
     slug="digit-recognizer",
     title="Digit Recognizer",
     id_column=ID,
+    row_number_ids=True,
     target=TARGET,
     task="multiclass",
     metric_name="accuracy",

@@ -6,6 +6,8 @@ lags (see models.LagWindow). Everything here is row-wise.
 
 import pandas as pd
 
+from common.errors import DataError
+
 from .practice import DATE, ID
 
 TIME = "time"
@@ -19,7 +21,7 @@ def decimal_year(dates: pd.Series) -> pd.Series:
 def _features(frame: pd.DataFrame) -> pd.DataFrame:
     lags = [c for c in frame.columns if c.startswith("lag_")]
     if not lags:
-        raise ValueError("no lag_<k> columns: the rows must carry their lag window")
+        raise DataError("no lag_<k> columns: the rows must carry their lag window")
     return pd.concat([decimal_year(frame[DATE]).rename(TIME), frame[lags]], axis=1)
 
 

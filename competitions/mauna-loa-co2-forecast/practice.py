@@ -41,11 +41,11 @@ def supervised_rows(series: pd.Series, horizon: int = HORIZON, window: int = WIN
     when it is used as a lag; it is never a target.
     """
     filled = series.ffill()
-    lags = {f"lag_{k}": filled.shift(k) for k in range(horizon + window - 1, horizon - 1, -1)}
+    lags = {name: filled.shift(int(name.split("_")[1])) for name in lag_columns(horizon, window)}
     frame = pd.DataFrame({DATE: series.index, **lags, TARGET: series}).iloc[horizon + window - 1:]
     frame = frame[frame[TARGET].notna()].reset_index(drop=True)
     if frame[lag_columns(horizon, window)].isna().any().any():
-        raise ValueError("the series starts with missing readings; lag windows would hold NaN")
+        raise DataError("the series starts with missing readings; lag windows would hold NaN")
     return frame
 
 

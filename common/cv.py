@@ -12,7 +12,7 @@ import numpy as np
 
 from .artifacts import ModelRun, RunWriter
 from .data import CompetitionData
-from .folds import fold_indices, folds_fingerprint
+from .folds import fold_indices, folds_fingerprint, time_order
 from .spec import CompetitionSpec
 
 SEED_PARAMS = ("random_state", "seed")
@@ -48,7 +48,7 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
     if not seed_estimator(model_spec.build(**params), seed):
         n_seeds = 1  # a model without a seed gives the same fit every time
     metric = spec.metric
-    order = data.X[spec.folds.time_column].to_numpy() if spec.folds.time_column else None
+    order = time_order(spec, data.X)
     oof = np.full(prediction_shape(spec, data.y, len(data.y)), np.nan)
     test = np.zeros(prediction_shape(spec, data.y, len(data.X_test)))
     fold_scores = []

@@ -61,6 +61,11 @@ def fold_indices(folds: np.ndarray, scheme: FoldScheme, order=None) -> Iterator[
         yield k, train, valid
 
 
+def time_order(spec: CompetitionSpec, frame: pd.DataFrame):
+    """The values that order rows in time for a time split, else None."""
+    return frame[spec.folds.time_column].to_numpy() if spec.folds.time_column else None
+
+
 def folds_fingerprint(folds: np.ndarray) -> str:
     """A short hash of the fold assignment; models with equal fingerprints used the same folds."""
     return hashlib.sha256(np.asarray(folds, dtype=np.int64).tobytes()).hexdigest()[:16]
@@ -82,8 +87,7 @@ def load_or_make_folds(spec: CompetitionSpec, paths: Paths, train_ids: pd.Series
                             f"delete it to make new folds, then retrain every model.")
         return stored[FOLD].to_numpy()
     groups = frame[spec.folds.group_column] if spec.folds.group_column else None
-    order = frame[spec.folds.time_column] if spec.folds.time_column else None
-    folds = assign_folds(spec.folds, y, seed=seed, groups=groups, order=order)
+    folds = assign_folds(spec.folds, y, seed=seed, groups=groups, order=time_order(spec, frame))
     with atomic_path(path, overwrite=False) as tmp:
         pd.DataFrame({spec.id_column: train_ids.to_numpy(), FOLD: folds}).to_csv(tmp, index=False)
     return folds

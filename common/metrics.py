@@ -35,8 +35,9 @@ class Metric:
         """True when score ``a`` beats score ``b``."""
         return a > b if self.greater_is_better else a < b
 
-    def best(self, scores):
-        return max(scores) if self.greater_is_better else min(scores)
+    def best_by_cv(self, results):
+        """The result (anything with a ``cv_score``) that scores best by this metric."""
+        return (max if self.greater_is_better else min)(results, key=lambda r: r.cv_score)
 
 
 METRICS = {

@@ -4,12 +4,12 @@ import numpy as np
 
 from .artifacts import RunWriter, load_run, trained_models
 from .config import Paths
+from .cv import run_cv
 from .data import CompetitionData, load_competition_data
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
 from .errors import KitError
 from .fileio import save_npy, write_json
-from .folds import folds_fingerprint, load_or_make_folds
-from .cv import run_cv
+from .folds import folds_fingerprint, load_or_make_folds, time_order
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
 from .submission import build_submission, write_submission
@@ -66,11 +66,11 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     runs = [load_run(paths, spec.slug, name) for name in names]
     check_compatible(runs, folds_fingerprint(folds))
     metric = spec.metric
-    order = data.X[spec.folds.time_column].to_numpy() if spec.folds.time_column else None
+    order = time_order(spec, data.X)
     results = [blend(m, runs, data.y, folds, spec.folds, metric, spec.task, order) for m in methods]
-    best_single = max(runs, key=lambda r: r.cv_score if metric.greater_is_better else -r.cv_score)
+    best_single = metric.best_by_cv(runs)
     chosen = next(r for r in results if r.method == method) if method else \
-        max(results, key=lambda r: r.cv_score if metric.greater_is_better else -r.cv_score)
+        metric.best_by_cv(results)
     rows = [(f"single: {r.model}", r.cv_score, r.cv_std, "best single model" if r is best_single else "")
             for r in runs]
     rows += [(r.method, r.cv_score, float(np.std(r.fold_scores)),

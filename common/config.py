@@ -9,6 +9,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# Vectors of pretrained text encoders, by text digest: a pure function of the text, so one cache
+# serves every competition, run and test root (see common/sentence_embeddings.py).
+EMBEDDING_CACHE = PROJECT_ROOT / "cache" / "sentence-embeddings"
+
 DEFAULT_SEED = 42
 DEFAULT_N_FOLDS = 5
 

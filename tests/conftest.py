@@ -32,6 +32,19 @@ def paths(tmp_path) -> Paths:
     return Paths(tmp_path / "project")
 
 
+@pytest.fixture(scope="session")
+def _session_embedding_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("sentence-embeddings")
+
+
+@pytest.fixture
+def embedding_cache(_session_embedding_cache, monkeypatch) -> Path:
+    """Sentence embeddings of toy texts go to a scratch cache shared by the session's tests, not
+    the project's (the real-data tests use the project's cache, as a user's runs would)."""
+    monkeypatch.setattr("common.sentence_embeddings.EMBEDDING_CACHE", _session_embedding_cache)
+    return _session_embedding_cache
+
+
 def installed(slug: str, paths: Paths):
     """Load the competition's spec and put its real (or practice) files into ``paths``."""
     spec = load_competition(slug)

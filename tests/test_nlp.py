@@ -39,20 +39,24 @@ def toy_frame(n_rows=60, seed=0):
 def test_spec_loads_and_every_model_builds_fresh():
     spec = load_competition(SLUG)
     assert (spec.task, spec.metric_name, spec.id_column, spec.target) == ("binary", "f1", "id", "target")
-    assert spec.models and {m.name for m in spec.models if m.uses_keras} == {"keras_text", "keras_words"}
+    assert {m.name for m in spec.models if m.uses_keras} == {"keras_text", "keras_words", "keras_minilm"}
+    assert {"tfidf_logreg", "minilm_svc"} <= {m.name for m in spec.models}
     for m in spec.models:
         first, second = m.make(), m.make()
         assert first is not second and not hasattr(first, "model_")
     assert spec.to_submission_values(np.array([0.2, 0.5, 0.9])).tolist() == [0, 1, 1]
 
 
-def test_features_are_one_clean_text_column_per_row():
+def test_features_are_a_clean_and_a_readable_text_column_per_row():
     frame, _ = toy_frame()
     X, X_test = features.make_features(frame, frame.iloc[:7])
-    assert list(X.columns) == [features.TEXT] and len(X) == len(frame) and len(X_test) == 7
+    assert list(X.columns) == [features.TEXT, features.SENTENCE] and len(X) == len(frame) and len(X_test) == 7
     assert X[features.TEXT].iloc[0].startswith("kw fire | forest fire near la ronge sask. canada tag")
     assert X[features.TEXT].iloc[1].startswith("kw none | ")
+    assert X[features.SENTENCE].iloc[0].startswith("fire: Forest fire near La Ronge Sask. Canada tag")
+    assert X[features.SENTENCE].iloc[1].startswith("I love fruits")
     assert features.clean_tweet("Quake &amp; fire @bob http://t.co/x \x89Û_ NOW") == "quake & fire xuser xurl _ now"
+    assert features.readable_tweet("Quake &amp; fire @bob http://t.co/x \x89Û_ NOW") == "Quake & fire _ NOW"
     assert features.clean_keyword("body%20bags") == "body bags"
 
 
@@ -95,10 +99,10 @@ def _toy_data(y):
                            sample_submission=pd.DataFrame({"id": frame["id"].iloc[:12], "target": 0}))
 
 
-@pytest.mark.parametrize("model", ["tfidf_logreg", "nb_logreg", "keras_text"])
-def test_a_folds_predictions_ignore_its_own_labels(model):
+@pytest.mark.parametrize("model", ["tfidf_logreg", "nb_logreg", "keras_text", "minilm_svc", "keras_minilm"])
+def test_a_folds_predictions_ignore_its_own_labels(model, embedding_cache):
     """Refitting everything per fold means fold 0's OOF predictions never see fold 0's labels."""
-    spec = fast_spec(load_competition(SLUG), keras_text=FAST_KERAS)
+    spec = fast_spec(load_competition(SLUG), keras_text=FAST_KERAS, keras_minilm={"epochs": 3})
     _, y = toy_frame()
     folds = assign_folds(FoldScheme(n_splits=3), y, seed=0)
     flipped = y.copy()
@@ -110,9 +114,10 @@ def test_a_folds_predictions_ignore_its_own_labels(model):
 
 @pytest.mark.slow
 def test_train_ensemble_and_submit_on_the_real_data(paths):
-    spec = fast_spec(installed(SLUG, paths), only=["tfidf_logreg", "keras_text"], keras_text=FAST_KERAS)
+    spec = fast_spec(installed(SLUG, paths), only=["tfidf_logreg", "keras_text", "keras_minilm"],
+                     keras_text=FAST_KERAS, keras_minilm={"epochs": 5})
     runs = train(spec, paths, seed=42)
-    assert [r.model for r in runs] == ["tfidf_logreg", "keras_text"]
+    assert [r.model for r in runs] == ["tfidf_logreg", "keras_text", "keras_minilm"]
     assert all(0.6 < r.cv_score <= 1 and not np.isnan(r.oof).any() for r in runs)
     result, path = ensemble(spec, paths, seed=42)
     assert result.cv_score > 0.6
@@ -121,8 +126,10 @@ def test_train_ensemble_and_submit_on_the_real_data(paths):
     assert newest_submission(paths, SLUG) == path
     submission = pd.read_csv(path)
     assert submission["id"].tolist() == test["id"].tolist() and set(submission["target"]) <= {0, 1}
-    # a saved Keras fold model (TextVectorization inside) loads back and predicts its OOF rows again
+    # saved Keras fold models (TextVectorization inside; the sentence encoder in front) load back and
+    # predict their OOF rows again
     data, folds = prepare(spec, paths, seed=42)
     rows = np.flatnonzero(folds == 0)[:50]
-    reloaded = load_fold_model(paths.model_artifacts(SLUG, "keras_text"), "fold0")
-    np.testing.assert_allclose(reloaded.predict_proba(data.X.iloc[rows])[:, 1], runs[1].oof[rows], rtol=1e-4)
+    for run in runs[1:]:
+        reloaded = load_fold_model(paths.model_artifacts(SLUG, run.model), "fold0")
+        np.testing.assert_allclose(reloaded.predict_proba(data.X.iloc[rows])[:, 1], run.oof[rows], rtol=1e-4)

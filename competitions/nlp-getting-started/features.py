@@ -1,8 +1,12 @@
-"""Disaster Tweets features: one cleaned text column per tweet.
+"""Disaster Tweets features: two text columns per tweet.
 
-Row-wise work only: each tweet is normalised on its own (HTML entities decoded, URLs and
-@mentions replaced by tokens, broken encodings dropped, lowercased) and its keyword is put in
-front of the text. Nothing is learned from other rows; vocabularies and weights are fitted
+- ``text`` for the models that learn their own vocabulary (TF-IDF, TextVectorization): HTML
+  entities decoded, URLs and @mentions replaced by tokens, broken encodings dropped, lowercased,
+  the keyword in front.
+- ``sentence`` for the pretrained sentence encoder, which knows English already: the keyword and
+  the tweet as a person would read them, without URLs, mentions or broken bytes.
+
+Row-wise work only: nothing is learned from other rows; vocabularies and weights are fitted
 inside each model, per fold. The location column is left out: a third of it is missing and the
 rest is free text that says little about the tweet.
 """
@@ -14,6 +18,7 @@ from urllib.parse import unquote
 import pandas as pd
 
 TEXT = "text"
+SENTENCE = "sentence"
 KEYWORD_MARK = "kw"  # "kw <keyword> | <tweet>", so the keyword's words stay recognisable as such
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -31,6 +36,13 @@ def clean_tweet(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
+def readable_tweet(text: str) -> str:
+    """The tweet as a reader sees it: entities decoded; links, mentions and broken bytes removed."""
+    text = html.unescape(str(text))
+    text = _NON_ASCII.sub(" ", _MENTION.sub(" ", _URL.sub(" ", text)))
+    return _SPACES.sub(" ", text).strip()
+
+
 def clean_keyword(keyword) -> str:
     """Keywords are URL-encoded ('body%20bags'); a missing one becomes 'none'."""
     return "none" if pd.isna(keyword) else unquote(str(keyword)).lower()
@@ -39,7 +51,10 @@ def clean_keyword(keyword) -> str:
 def _features(frame: pd.DataFrame) -> pd.DataFrame:
     keyword = frame["keyword"].map(clean_keyword)
     text = frame["text"].map(clean_tweet)
-    return pd.DataFrame({TEXT: KEYWORD_MARK + " " + keyword + " | " + text}, index=frame.index).astype(object)
+    sentence = frame["keyword"].map(lambda k: "" if pd.isna(k) else unquote(str(k)) + ": ")
+    sentence += frame["text"].map(readable_tweet)
+    return pd.DataFrame({TEXT: KEYWORD_MARK + " " + keyword + " | " + text, SENTENCE: sentence},
+                        index=frame.index).astype(object)
 
 
 def make_features(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -2,20 +2,25 @@
 
 Every vocabulary is learned inside the estimator, so it is refitted in each fold: the TF-IDF
 vectorisers are pipeline steps, and the Keras models adapt their TextVectorization layer on
-the fold's training split inside the builder.
+the fold's training split inside the builder. The sentence-embedding models put a frozen
+pretrained encoder (all-MiniLM-L6-v2) in front of an SVM or a Keras MLP, which are fitted per fold.
 """
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
 
 from common.keras_model import KerasClassifier, import_keras
+from common.networks import build_mlp
+from common.sentence_embeddings import SentenceEmbedder
 
-from .features import TEXT
+from .features import SENTENCE, TEXT
 
 # words keep a leading '#' (hashtags differ from plain words) and inner apostrophes
 WORD_PATTERN = r"(?u)[#\w][\w']*"
@@ -59,6 +64,24 @@ def build_tfidf_logreg(C=1.0, class_weight="balanced", min_df=2):
 def build_nb_logreg(C=1.0, alpha=1.0, class_weight="balanced", min_df=2):
     return Pipeline([("tfidf", tfidf_features(min_df=min_df)), ("nb", NBScaler(alpha=alpha)),
                      ("model", LogisticRegression(C=C, class_weight=class_weight, max_iter=2000))])
+
+
+def build_minilm_svc(C=1.0, class_weight="balanced"):
+    """An RBF SVM on sentence embeddings; its scores become probabilities by Platt scaling, fitted
+    on an inner cross-validation of the fold's training rows."""
+    svm = SVC(C=C, kernel="rbf", class_weight=class_weight)
+    return Pipeline([("embed", SentenceEmbedder(column=SENTENCE)),
+                     ("model", CalibratedClassifierCV(svm, method="sigmoid", cv=5, ensemble=False))])
+
+
+def build_keras_minilm(units=(128, 64), dropout_rate=0.4, l2=1e-4, learning_rate=1e-3, epochs=100,
+                       batch_size=64, patience=8, class_weight="balanced"):
+    """A Keras MLP on sentence embeddings."""
+    network = KerasClassifier(build_fn=build_mlp, build_params={"units": units, "dropout_rate": dropout_rate,
+                                                                "l2": l2},
+                              learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                              patience=patience, class_weight=class_weight)
+    return Pipeline([("embed", SentenceEmbedder(column=SENTENCE)), ("model", network)])
 
 
 def _pooled_embeddings(keras, vectorize, token_ids, embedding_dim, dropout_rate, conv_filters=0, rnn_units=0):
@@ -107,5 +130,7 @@ def build_keras_text(embedding_dim=64, max_tokens=20000, sequence_length=40, cha
     params = {"embedding_dim": embedding_dim, "max_tokens": max_tokens, "sequence_length": sequence_length,
               "char_ngrams": char_ngrams, "char_tokens": char_tokens, "char_length": char_length,
               "dropout_rate": dropout_rate, "conv_filters": conv_filters, "rnn_units": rnn_units}
-    return KerasClassifier(build_fn=build_text_network, build_params=params, learning_rate=learning_rate,
-                               epochs=epochs, batch_size=batch_size, patience=patience, class_weight=class_weight)
+    network = KerasClassifier(build_fn=build_text_network, build_params=params, learning_rate=learning_rate,
+                              epochs=epochs, batch_size=batch_size, patience=patience, class_weight=class_weight)
+    # the network reads the text column alone, as a (n, 1) array of strings
+    return Pipeline([("text", ColumnTransformer([("text", "passthrough", [TEXT])])), ("model", network)])

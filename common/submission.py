@@ -17,7 +17,8 @@ from .errors import DataError, SubmissionError
 from .fileio import atomic_path, write_json
 from .spec import CompetitionSpec
 
-PACKAGES = ("numpy", "pandas", "scikit-learn", "lightgbm", "keras", "tensorflow", "tensorflow-cpu")
+PACKAGES = ("numpy", "pandas", "scikit-learn", "lightgbm", "keras", "tensorflow", "tensorflow-cpu", "torch",
+            "sentence-transformers")
 
 
 def build_submission(spec: CompetitionSpec, sample: pd.DataFrame, test_ids: pd.Series,

@@ -74,6 +74,10 @@ def build_minilm_svc(C=1.0, class_weight="balanced"):
                      ("model", CalibratedClassifierCV(svm, method="sigmoid", cv=5, ensemble=False))])
 
 
+def space_minilm_svc(trial):
+    return {"C": trial.suggest_float("C", 0.2, 10, log=True)}
+
+
 def build_keras_minilm(units=(128, 64), dropout_rate=0.4, l2=1e-4, learning_rate=1e-3, epochs=100,
                        batch_size=64, patience=8, class_weight="balanced"):
     """A Keras MLP on sentence embeddings."""

@@ -29,7 +29,7 @@ SPEC = CompetitionSpec(
         ModelSpec("keras_words", models.build_keras_text, uses_keras=True,
                   params={"char_ngrams": None, "batch_size": 64, "learning_rate": 2e-3},
                   description="Keras: pooled word embeddings only (fastText-like)"),
-        ModelSpec("minilm_svc", models.build_minilm_svc,
+        ModelSpec("minilm_svc", models.build_minilm_svc, search_space=models.space_minilm_svc,
                   description="RBF SVM on pretrained sentence embeddings (all-MiniLM-L6-v2, frozen)"),
         ModelSpec("keras_minilm", models.build_keras_minilm, uses_keras=True,
                   description="Keras MLP on pretrained sentence embeddings (all-MiniLM-L6-v2, frozen)"),

@@ -124,9 +124,12 @@ def embed_texts(texts, cache_dir: Path | None = None, batch_size: int = 64) -> n
     cache = EmbeddingCache(cache_dir or EMBEDDING_CACHE)
     new = cache.missing(keys)
     if len(new):
-        encoder = load_encoder()
-        vectors = encoder.encode([texts[i] for i in new], batch_size=batch_size, convert_to_numpy=True,
-                                 show_progress_bar=len(new) >= 1000)
+        if len(new) >= 100:
+            from .report import console
+
+            console().print(f"  encoding {len(new)} new texts with {MODEL_NAME} (once: cached in {cache.path.parent})")
+        vectors = load_encoder().encode([texts[i] for i in new], batch_size=batch_size, convert_to_numpy=True,
+                                        show_progress_bar=False)
         cache.add(keys[new], vectors)
     return cache.get(keys)
 

@@ -100,6 +100,8 @@ def main() -> None:
                         help="a Python with autogluon.tabular installed (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from common.metrics import get_metric
+
     for comp in args.comp or ["titanic", "house-prices-advanced-regression-techniques"]:
         print(f"{comp}:")
         runs = []
@@ -107,7 +109,8 @@ def main() -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             result = run_pipeline(comp)
             peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-            best = max(result["singles"].items(), key=lambda kv: kv[1] if result["metric"] != "rmse" else -kv[1])
+            sign = 1 if get_metric(result["metric"]).greater_is_better else -1
+            best = max(result["singles"].items(), key=lambda kv: sign * kv[1])
             print(f"  run {i + 1}: {result['seconds']:.1f} s wall, peak memory {peak_mb:.0f} MB, "
                   f"{result['ensemble']} CV {result['metric']} {result['cv']:.5f} "
                   f"(best single: {best[0]} {best[1]:.5f})")

@@ -5,7 +5,6 @@ Fetching the same files again is a no-op; different files are reported and only 
 raw folder when asked (the old one is kept beside it, so nothing is lost).
 """
 
-import hashlib
 import shutil
 import tempfile
 import time
@@ -18,7 +17,7 @@ import pandas as pd
 
 from .config import Paths
 from .errors import DataError
-from .fileio import read_json, write_json
+from .fileio import read_json, sha256_of, write_json
 from .spec import CompetitionSpec
 
 MANIFEST = "manifest.json"
@@ -38,14 +37,6 @@ class DownloadReport:
         if self.status == "replaced":
             text += f"; changed: {', '.join(self.changed)}; the previous files are kept in {self.backup}"
         return text
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest_of(folder: Path) -> dict:

@@ -79,15 +79,16 @@ class GreedySelection(MeanBlend):
     def fit(self, P, y, task, metric):
         counts = np.zeros(P.shape[1])
         best_score, best_counts = None, None
+        sign = 1 if metric.greater_is_better else -1  # larger signed scores are better
         for _ in range(self.steps):
-            # ties on a coarse metric (accuracy) go to the candidate with the lower smooth loss
-            candidates = [(metric(y, _combine(P, (counts + np.eye(len(counts))[j]) / (counts.sum() + 1))),
-                           -_loss(task, y, _combine(P, (counts + np.eye(len(counts))[j]) / (counts.sum() + 1))), j)
-                          for j in range(P.shape[1])]
-            key = (lambda c: (c[0], c[1])) if metric.greater_is_better else (lambda c: (-c[0], c[1]))
-            score, _, j = max(candidates, key=key)
+            candidates = []
+            for j in range(P.shape[1]):
+                blended = _combine(P, (counts + np.eye(len(counts))[j]) / (counts.sum() + 1))
+                # ties on a coarse metric (accuracy) go to the candidate with the lower smooth loss
+                candidates.append((sign * metric(y, blended), -_loss(task, y, blended), j))
+            score, _, j = max(candidates, key=lambda c: c[:2])
             counts[j] += 1
-            if best_score is None or metric.is_better(score, best_score):
+            if best_score is None or score > best_score:
                 best_score, best_counts = score, counts.copy()
         self.weights_ = best_counts / best_counts.sum()
         return self

@@ -1,5 +1,6 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one."""
 
+import hashlib
 import json
 import os
 import tempfile
@@ -38,6 +39,14 @@ def write_text(target: Path, text: str, *, overwrite: bool = True) -> Path:
 def write_json(target: Path, data, *, overwrite: bool = True) -> Path:
     return write_text(target, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n",
                       overwrite=overwrite)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_json(path: Path):

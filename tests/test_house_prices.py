@@ -3,8 +3,6 @@ and train -> ensemble -> a valid submission of prices."""
 
 import dataclasses
 import importlib
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -26,14 +24,7 @@ models = importlib.import_module(f"competitions.{SLUG}.models")
 FAST = {"lightgbm": {"n_estimators": 100}, "keras_mlp": {"epochs": 3}}
 
 
-def test_spec_loads_and_every_model_builds_fresh_without_tensorflow():
-    code = (f"from common.spec import load_competition; import sys; spec = load_competition('{SLUG}'); "
-            "built = [spec.model(n).make() for n in spec.model_names()]; "
-            "assert all(a is not b for a, b in zip(built, [spec.model(n).make() for n in spec.model_names()])); "
-            "assert 'tensorflow' not in sys.modules, 'building a model imported tensorflow'")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=models.__file__.rsplit("/competitions/", 1)[0])
-    assert result.returncode == 0, result.stderr[-2000:]
+def test_spec_says_regression_on_log_prices():
     spec = load_competition(SLUG, tuned=False)
     assert (spec.task, spec.metric_name, spec.folds.kind, spec.folds.n_splits) == ("regression", "rmse", "kfold", 5)
     assert np.allclose(spec.to_submission_values(spec.transform_target(pd.Series([0.0, 200_000.0]))), [0, 200_000])

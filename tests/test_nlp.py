@@ -36,14 +36,11 @@ def toy_frame(n_rows=60, seed=0):
     return frame, y
 
 
-def test_spec_loads_and_every_model_builds_fresh():
+def test_spec_says_binary_f1_with_keras_and_embedding_models():
     spec = load_competition(SLUG)
     assert (spec.task, spec.metric_name, spec.id_column, spec.target) == ("binary", "f1", "id", "target")
     assert {m.name for m in spec.models if m.uses_keras} == {"keras_text", "keras_words", "keras_minilm"}
     assert {"tfidf_logreg", "minilm_svc"} <= {m.name for m in spec.models}
-    for m in spec.models:
-        first, second = m.make(), m.make()
-        assert first is not second and not hasattr(first, "model_")
     assert spec.to_submission_values(np.array([0.2, 0.5, 0.9])).tolist() == [0, 1, 1]
 
 

@@ -1,41 +1,19 @@
 """Titanic on the real Kaggle files: features, leakage, determinism and the whole CLI path."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from common.artifacts import load_fold_model
-from common.config import PROJECT_ROOT
 from common.cv import predict_values, run_cv
-from common.spec import load_competition
 from common.workflow import ensemble, prepare, train
 
 from .conftest import fast_spec, installed, real_data_dir, run_invoke
 
 FAST = {"random_forest": {"n_estimators": 50}, "extra_trees": {"n_estimators": 50},
         "lightgbm": {"n_estimators": 60}, "keras_mlp": {"epochs": 4}}
-
-
-def test_loading_data_and_building_models_does_not_import_tensorflow(paths):
-    installed("titanic", paths)
-    code = f"""
-import sys
-from pathlib import Path
-from common.config import Paths
-from common.spec import load_competition
-from common.workflow import prepare
-
-spec = load_competition("titanic")
-prepare(spec, Paths(Path({str(paths.root)!r})), seed=42)
-for name in spec.model_names():
-    spec.model(name).make()
-sys.exit("tensorflow" in sys.modules)
-"""
-    assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT).returncode == 0
 
 
 def test_group_survival_rates_never_use_the_validation_labels(paths):

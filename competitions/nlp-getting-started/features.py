@@ -19,6 +19,7 @@ import pandas as pd
 
 TEXT = "text"
 SENTENCE = "sentence"
+NO_KEYWORD = "none"
 KEYWORD_MARK = "kw"  # "kw <keyword> | <tweet>", so the keyword's words stay recognisable as such
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -27,34 +28,32 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # mostly mis-decoded bytes such as '\
 _SPACES = re.compile(r"\s+")
 
 
+def _normalise(text: str, url: str, user: str) -> str:
+    """HTML entities decoded, links and @mentions replaced, broken bytes dropped, spaces squeezed."""
+    text = _MENTION.sub(user, _URL.sub(url, html.unescape(str(text))))
+    return _SPACES.sub(" ", _NON_ASCII.sub(" ", text)).strip()
+
+
 def clean_tweet(text: str) -> str:
     """Normalise one tweet so that the same word is spelled the same way everywhere."""
-    text = html.unescape(str(text))
-    text = _URL.sub(" xurl ", text)
-    text = _MENTION.sub(" xuser ", text)
-    text = _NON_ASCII.sub(" ", text)
-    return _SPACES.sub(" ", text).strip().lower()
+    return _normalise(text, " xurl ", " xuser ").lower()
 
 
 def readable_tweet(text: str) -> str:
     """The tweet as a reader sees it: entities decoded; links, mentions and broken bytes removed."""
-    text = html.unescape(str(text))
-    text = _NON_ASCII.sub(" ", _MENTION.sub(" ", _URL.sub(" ", text)))
-    return _SPACES.sub(" ", text).strip()
+    return _normalise(text, " ", " ")
 
 
 def clean_keyword(keyword) -> str:
     """Keywords are URL-encoded ('body%20bags'); a missing one becomes 'none'."""
-    return "none" if pd.isna(keyword) else unquote(str(keyword)).lower()
+    return NO_KEYWORD if pd.isna(keyword) else unquote(str(keyword)).lower()
 
 
 def _features(frame: pd.DataFrame) -> pd.DataFrame:
     keyword = frame["keyword"].map(clean_keyword)
-    text = frame["text"].map(clean_tweet)
-    sentence = frame["keyword"].map(lambda k: "" if pd.isna(k) else unquote(str(k)) + ": ")
-    sentence += frame["text"].map(readable_tweet)
-    return pd.DataFrame({TEXT: KEYWORD_MARK + " " + keyword + " | " + text, SENTENCE: sentence},
-                        index=frame.index).astype(object)
+    text = KEYWORD_MARK + " " + keyword + " | " + frame["text"].map(clean_tweet)
+    sentence = keyword.map(lambda k: "" if k == NO_KEYWORD else k + ": ") + frame["text"].map(readable_tweet)
+    return pd.DataFrame({TEXT: text, SENTENCE: sentence}, index=frame.index).astype(object)
 
 
 def make_features(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,8 +1,7 @@
 """Natural Language Processing with Disaster Tweets: is a tweet about a real disaster?
 (binary, F1 of 0/1 labels; probabilities are thresholded at 0.5, as the metric does)."""
 
-import numpy as np
-
+from common.metrics import predicted_labels
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 from . import models
@@ -18,7 +17,7 @@ SPEC = CompetitionSpec(
     make_features=make_features,
     folds=FoldScheme(kind="stratified", n_splits=5),
     submission=SubmissionFormat(kind="labels", labels=(0, 1)),
-    to_submission_values=lambda p: (np.asarray(p) >= 0.5).astype(int),
+    to_submission_values=predicted_labels,  # the labels the CV metric scored
     models=(
         ModelSpec("tfidf_logreg", models.build_tfidf_logreg,
                   description="logistic regression on word and character n-gram TF-IDF"),

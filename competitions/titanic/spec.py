@@ -1,7 +1,6 @@
 """Titanic - Machine Learning from Disaster: predict who survived (binary, accuracy)."""
 
-import numpy as np
-
+from common.metrics import predicted_labels
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 from . import models
@@ -18,12 +17,16 @@ SPEC = CompetitionSpec(
     folds=FoldScheme(kind="stratified", n_splits=5),
     sample_submission_file="gender_submission.csv",
     submission=SubmissionFormat(kind="labels", labels=(0, 1)),
-    to_submission_values=lambda p: (np.asarray(p) >= 0.5).astype(int),
+    to_submission_values=predicted_labels,  # the labels the CV metric scored
     models=(
-        ModelSpec("logreg", models.build_logreg, search_space=models.space_logreg, description="logistic regression on scaled, one-hot features"),
-        ModelSpec("random_forest", models.build_random_forest, search_space=models.space_forest, description="random forest"),
-        ModelSpec("extra_trees", models.build_extra_trees, search_space=models.space_forest, description="extremely randomised trees"),
-        ModelSpec("lightgbm", models.build_lightgbm, search_space=models.space_lightgbm, description="gradient-boosted trees (LightGBM)"),
+        ModelSpec("logreg", models.build_logreg, search_space=models.space_logreg,
+                  description="logistic regression on scaled, one-hot features"),
+        ModelSpec("random_forest", models.build_random_forest, search_space=models.space_forest,
+                  description="random forest"),
+        ModelSpec("extra_trees", models.build_extra_trees, search_space=models.space_forest,
+                  description="extremely randomised trees"),
+        ModelSpec("lightgbm", models.build_lightgbm, search_space=models.space_lightgbm,
+                  description="gradient-boosted trees (LightGBM)"),
         ModelSpec("keras_mlp", models.build_keras_mlp, uses_keras=True, search_space=models.space_keras_mlp,
                   description="Keras MLP"),
     ),

@@ -68,8 +68,7 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
     # the builder's parameters, as the search space turns Optuna's choices into them
     params = model_spec.search_space(optuna.trial.FixedTrial(best.params))
     params_file = params_file or tuned_params_file(spec.slug)
-    saved = {**(read_json(params_file) if params_file.exists() else {}), model: {"params": params, "cv_score": best.value,
-                                               "trials": len(study.trials), "tuned": time.strftime("%Y-%m-%d")}}
-    write_json(params_file, saved)
+    entry = {"params": params, "cv_score": best.value, "trials": len(study.trials), "tuned": time.strftime("%Y-%m-%d")}
+    write_json(params_file, {**(read_json(params_file) if params_file.exists() else {}), model: entry})
     out.print(f"saved to {params_file}; `invoke train --comp={spec.slug} --model={model}` uses them")
     return params

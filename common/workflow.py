@@ -30,7 +30,8 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     names = spec.model_names(only)
     data, folds = prepare(spec, paths, seed)
     out = console()
-    tuned = [n for n in names if n in read_tuned_params(spec.slug)]
+    tuned_params = read_tuned_params(spec.slug)
+    tuned = [n for n in names if n in tuned_params]
     if tuned:
         out.print(f"tuned parameters from {tuned_params_file(spec.slug)} for: {', '.join(tuned)}")
     runs = []

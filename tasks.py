@@ -36,12 +36,12 @@ def _paths(c) -> Paths:
     return Paths(Path(root)) if root else Paths()
 
 
-def _spec(comp):
+def _spec(c, comp):
     from common.spec import load_competition
 
     if not comp:
         raise KitError("say which competition: --comp=SLUG (e.g. --comp=titanic)")
-    return load_competition(comp)
+    return load_competition(comp, root=_paths(c).root)
 
 
 @_kit_task(help={"comp": COMP, "source": "a folder in Kaggle's layout or the competition zip; "
@@ -51,7 +51,7 @@ def download(c, comp, source=None, force=False):
     """Put the competition's files into data/<comp>/raw/ (from --source or the Kaggle API)."""
     from common.data import download as fetch
 
-    report = fetch(_spec(comp), _paths(c), Path(source) if source else None, force=force)
+    report = fetch(_spec(c, comp), _paths(c), Path(source) if source else None, force=force)
     print(report.summary())
 
 
@@ -61,7 +61,7 @@ def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
     """Cross-validate models on the stored folds; save fold models, OOF and test predictions."""
     from common.workflow import train as run_training
 
-    run_training(_spec(comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
+    run_training(_spec(c, comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
 
 
 @_kit_task(help={"comp": COMP, "models": "models to blend, comma-separated; all trained ones if omitted",
@@ -70,7 +70,7 @@ def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED):
     """Blend trained models from OOF predictions, report honest CV, write the best's submission."""
     from common.workflow import ensemble as run_ensemble
 
-    run_ensemble(_spec(comp), _paths(c), models=models, method=method, seed=int(seed))
+    run_ensemble(_spec(c, comp), _paths(c), models=models, method=method, seed=int(seed))
 
 
 @_kit_task(help={"comp": COMP, "model": "the trained model whose test predictions to write"})
@@ -78,18 +78,15 @@ def predict(c, comp, model):
     """Write a submission from one trained model (without ensembling)."""
     from common.workflow import submit_model
 
-    print(f"submission written: {submit_model(_spec(comp), _paths(c), model)}")
+    print(f"submission written: {submit_model(_spec(c, comp), _paths(c), model)}")
 
 
 @_kit_task(help={"comp": COMP, "file": "the submission CSV to check"})
 def validate(c, comp, file):
     """Check a submission file against the sample submission; exit non-zero naming the failed check."""
-    from common.data import read_raw
-    from common.submission import validate_file
+    from common.workflow import check_submission_file
 
-    spec = _spec(comp)
-    _, _, sample = read_raw(spec, _paths(c))
-    validate_file(spec, Path(file), sample)
+    check_submission_file(_spec(c, comp), _paths(c), Path(file))
     print(f"{file}: valid submission for {comp}")
 
 
@@ -100,7 +97,7 @@ def submit(c, comp, file=None, message=None, wait=False):
     """Validate a submission and send it to Kaggle."""
     from common.kaggle_submit import submit_file
 
-    submit_file(_spec(comp), _paths(c), Path(file) if file else None, message=message, wait=wait,
+    submit_file(_spec(c, comp), _paths(c), Path(file) if file else None, message=message, wait=wait,
                 poll_s=float(c.config.kit.poll_seconds))
 
 
@@ -109,7 +106,7 @@ def submissions(c, comp):
     """List the competition's Kaggle submissions beside the kit's CV scores."""
     from common.kaggle_submit import submissions_table
 
-    submissions_table(_spec(comp), _paths(c))
+    submissions_table(_spec(c, comp), _paths(c))
 
 
 @_kit_task(help={"comp": "a practice competition's slug (see README)",
@@ -119,7 +116,7 @@ def score(c, comp, file=None):
     from common.practice import score as local_score
     from common.submission import newest_submission
 
-    spec = _spec(comp)
+    spec = _spec(c, comp)
     path = Path(file) if file else newest_submission(_paths(c), comp)
     value = local_score(spec, _paths(c), path)
     print(f"LOCAL score (practice answer key, not Kaggle's leaderboard): {spec.metric_name} {value:.5f}  [{path}]")
@@ -132,7 +129,7 @@ def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
     """Tune one model's hyperparameters with Optuna on the stored folds; a second call resumes."""
     from common.tuning import tune as run_tuning
 
-    run_tuning(_spec(comp), _paths(c), model, trials=int(trials), timeout=float(timeout) if timeout else None,
+    run_tuning(_spec(c, comp), _paths(c), model, trials=int(trials), timeout=float(timeout) if timeout else None,
                seed=int(seed))
 
 
@@ -143,7 +140,7 @@ def run(c, comp, source=None, seed=DEFAULT_SEED):
     download(c, comp, source=source)
     train(c, comp, seed=seed)
     ensemble(c, comp, seed=seed)
-    if _spec(comp).practice_source is not None:
+    if _spec(c, comp).practice_source is not None:
         score(c, comp)
 
 

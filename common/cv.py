@@ -18,10 +18,12 @@ from .spec import CompetitionSpec
 SEED_PARAMS = ("random_state", "seed")
 
 
-def predict_values(estimator, X, task: str) -> np.ndarray:
-    """Probabilities of class 1 (binary), a probability matrix (multiclass) or values."""
+def predict_values(estimator, X, task: str, n_targets: int = 1) -> np.ndarray:
+    """Probabilities of class 1 (binary), a probability matrix (multiclass) or values; with several
+    binary targets, an (n, t) matrix of P(1) (``common.tabular.PerTarget`` gives one)."""
     if task == "binary":
-        return estimator.predict_proba(X)[:, 1]
+        proba = estimator.predict_proba(X)
+        return proba if n_targets > 1 else proba[:, 1]
     if task == "multiclass":
         return estimator.predict_proba(X)
     return estimator.predict(X)
@@ -35,8 +37,10 @@ def seed_estimator(estimator, seed: int) -> bool:
     return bool(keys)
 
 
-def prediction_shape(spec: CompetitionSpec, y: np.ndarray, n_rows: int) -> tuple:
-    return (n_rows, len(np.unique(y))) if spec.task == "multiclass" else (n_rows,)
+def prediction_shape(data: CompetitionData, task: str, n_rows: int) -> tuple:
+    if task == "multiclass":
+        return (n_rows, len(data.classes))
+    return (n_rows, *data.y.shape[1:])
 
 
 def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds: np.ndarray, *,
@@ -49,8 +53,9 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
         n_seeds = 1  # a model without a seed gives the same fit every time
     metric = spec.metric
     order = time_order(spec, data.X)
-    oof = np.full(prediction_shape(spec, data.y, len(data.y)), np.nan)
-    test = np.zeros(prediction_shape(spec, data.y, len(data.X_test)))
+    oof = np.full(prediction_shape(data, spec.task, len(data.y)), np.nan)
+    test = np.zeros(prediction_shape(data, spec.task, len(data.X_test)))
+    n_targets = len(spec.targets)
     fold_scores = []
     started = time.perf_counter()
     splits = list(fold_indices(folds, spec.folds, order))
@@ -62,8 +67,8 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
             estimator = model_spec.build(**params)
             seed_estimator(estimator, seed + 1000 * s)
             estimator.fit(X_train, y_train)
-            valid_pred = valid_pred + predict_values(estimator, X_valid, spec.task) / n_seeds
-            test_pred = test_pred + predict_values(estimator, data.X_test, spec.task) / n_seeds
+            valid_pred = valid_pred + predict_values(estimator, X_valid, spec.task, n_targets) / n_seeds
+            test_pred = test_pred + predict_values(estimator, data.X_test, spec.task, n_targets) / n_seeds
             if writer is not None:
                 writer.save_model(estimator, f"fold{k}" if n_seeds == 1 else f"fold{k}-seed{s}")
         oof[valid_rows] = valid_pred

@@ -149,7 +149,12 @@ def download(spec: CompetitionSpec, paths: Paths, source: Path | None = None, *,
 
 @dataclass
 class CompetitionData:
-    """Features and target, ready for the CV loop; rows in the order of the raw train file."""
+    """Features and target, ready for the CV loop; rows in the order of the raw train file.
+
+    ``y`` is what models learn: class indices 0..k-1 (``classes`` holds the original labels, in
+    sorted order, spelled as train spells them), values, or an (n, t) matrix for several targets.
+    Ids are strings exactly as the files spell them.
+    """
 
     X: pd.DataFrame
     y: np.ndarray
@@ -157,11 +162,13 @@ class CompetitionData:
     train_ids: pd.Series
     test_ids: pd.Series
     sample_submission: pd.DataFrame
+    classes: np.ndarray | None = None
 
 
-def read_csv(path: Path, what: str) -> pd.DataFrame:
+def read_csv(path: Path, what: str, *, string_columns=()) -> pd.DataFrame:
+    """Read a CSV; ``string_columns`` (ids) keep their exact text ("007" stays "007")."""
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype={c: str for c in string_columns})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {what} {path}: {exc}") from exc
 
@@ -173,27 +180,60 @@ def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.Data
         raise DataError(f"no {', '.join(missing)} in {raw}. Get the data first: "
                         f"invoke download --comp={spec.slug}"
                         + ("" if spec.practice_source else " (or --source=PATH_TO_KAGGLE_FILES)"))
-    train, test, sample = (read_csv(raw / name, label) for name, label in
+    train, test, sample = (read_csv(raw / name, label, string_columns=[spec.id_column]) for name, label in
                            zip(spec.raw_files, ("train file", "test file", "sample submission")))
     if spec.row_number_ids:
         train, test = (frame if spec.id_column in frame else
-                       frame.assign(**{spec.id_column: np.arange(1, len(frame) + 1)}) for frame in (train, test))
-    for frame, label, cols in ((train, "train", [spec.id_column, spec.target]), (test, "test", [spec.id_column])):
+                       frame.assign(**{spec.id_column: np.arange(1, len(frame) + 1).astype(str)})
+                       for frame in (train, test))
+    for frame, label, cols in ((train, "train", [spec.id_column, *spec.targets]), (test, "test", [spec.id_column])):
         absent = [c for c in cols if c not in frame.columns]
         if absent:
             raise DataError(f"the {label} file has no column {absent}; the spec of {spec.slug} expects it.")
-    if train[spec.target].isna().any():
-        raise DataError(f"the train file has {int(train[spec.target].isna().sum())} rows without a target.")
+    for target in spec.targets:
+        if train[target].isna().any():
+            raise DataError(f"the train file has {int(train[target].isna().sum())} rows without a target "
+                            f"('{target}'); drop them or fill them in.")
     return train, test, sample
+
+
+def encode_target(spec: CompetitionSpec, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    """What models learn from the target column(s), and the class labels for classification."""
+    if spec.task in ("binary", "multiclass") and targets.shape[1] == 1:
+        classes, y = np.unique(targets.iloc[:, 0].to_numpy(), return_inverse=True)
+        if spec.task == "binary" and len(classes) != 2:
+            raise DataError(f"{spec.slug} is a binary task but the train file's '{spec.target}' has "
+                            f"{len(classes)} distinct value(s): {[_plain(c) for c in classes[:10]]}.")
+        return y, classes
+    if spec.task == "binary":  # several 0/1 (or False/True) targets, one probability column each
+        y = targets.astype(float).to_numpy()
+        if not np.isin(y, (0, 1)).all():
+            raise DataError(f"{spec.slug}'s targets {list(targets.columns)} must each hold 0/1 or False/True.")
+        return y.astype(int), np.array([0, 1])
+    values = targets.iloc[:, 0] if targets.shape[1] == 1 else targets
+    if spec.transform_target is not None:
+        values = spec.transform_target(values)
+    y = np.asarray(values, dtype=float)
+    if spec.metric.log_target:
+        if (y < 0).any():
+            raise DataError(f"{spec.slug} is scored by {spec.metric_name}, which needs targets >= 0; "
+                            f"the train file has negative ones. Use metric_name='rmse' in its spec.")
+        y = np.log1p(y)
+    return y, None
+
+
+def _plain(value):
+    """A numpy scalar as the plain Python value a message should show."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def load_competition_data(spec: CompetitionSpec, paths: Paths) -> CompetitionData:
     train, test, sample = read_raw(spec, paths)
     if spec.clean_train is not None:
         train = spec.clean_train(train).reset_index(drop=True)
-    X, X_test = spec.make_features(train.drop(columns=[spec.target]), test)
+    X, X_test = spec.make_features(train.drop(columns=list(spec.targets)), test)
     if len(X) != len(train) or len(X_test) != len(test):
         raise DataError(f"{spec.slug}'s make_features must keep one row per input row, in order.")
-    return CompetitionData(X=X, y=np.asarray(spec.transform_target(train[spec.target])), X_test=X_test,
-                           train_ids=train[spec.id_column], test_ids=test[spec.id_column],
-                           sample_submission=sample)
+    y, classes = encode_target(spec, train[list(spec.targets)])
+    return CompetitionData(X=X, y=y, X_test=X_test, train_ids=train[spec.id_column],
+                           test_ids=test[spec.id_column], sample_submission=sample, classes=classes)

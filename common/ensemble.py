@@ -131,6 +131,11 @@ class Stacking(MeanBlend):
         from sklearn.linear_model import LogisticRegression, Ridge
 
         self.task_ = task
+        if np.ndim(y) == 2:  # several targets: one level-2 model per target column
+            self.per_target_ = [Stacking().fit(P[:, :, j], y[:, j], task, metric) for j in range(y.shape[1])]
+            self.weights_ = np.mean([s.weights_ for s in self.per_target_], axis=0)
+            return self
+        self.per_target_ = None
         self.model_ = Ridge(alpha=1.0, positive=True) if task == "regression" else LogisticRegression(C=1.0, max_iter=1000)
         self.model_.fit(self._features(P), y)
         # report each model's share of the absolute coefficients as its "weight"
@@ -140,6 +145,8 @@ class Stacking(MeanBlend):
         return self
 
     def predict(self, P):
+        if self.per_target_ is not None:
+            return np.column_stack([s.predict(P[:, :, j]) for j, s in enumerate(self.per_target_)])
         X = self._features(P)
         if self.task_ == "regression":
             return self.model_.predict(X)
@@ -150,10 +157,10 @@ class Stacking(MeanBlend):
 BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend, RankBlend, GreedySelection, Stacking)}
 
 
-def available_blenders(task: str) -> list[str]:
+def available_blenders(task: str, n_targets: int = 1) -> list[str]:
     # rank averaging needs one score per row, and its quantile mapping cannot leave the range of
     # the training predictions, which a regression (a rising series, say) may need to
-    return [name for name in BLENDERS if name != "rank" or task == "binary"]
+    return [name for name in BLENDERS if name != "rank" or (task == "binary" and n_targets == 1)]
 
 
 @dataclass

@@ -76,9 +76,9 @@ def load_or_make_folds(spec: CompetitionSpec, paths: Paths, train_ids: pd.Series
     """Read ``folds.csv`` if it exists and matches the train rows; otherwise make and store it."""
     path = paths.folds_file(spec.slug)
     if path.exists():
-        stored = pd.read_csv(path)
+        stored = pd.read_csv(path, dtype={spec.id_column: str})
         if (list(stored.columns) != [spec.id_column, FOLD] or len(stored) != len(train_ids)
-                or not np.array_equal(stored[spec.id_column].to_numpy(), train_ids.to_numpy())):
+                or not np.array_equal(stored[spec.id_column].to_numpy(), train_ids.astype(str).to_numpy())):
             raise DataError(f"{path} does not match the train rows (different ids or order). "
                             f"Delete it to make new folds, then retrain every model.")
         n_found = len(set(stored[FOLD]) - {-1})

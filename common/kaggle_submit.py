@@ -9,12 +9,12 @@ from pathlib import Path
 
 from . import kaggle_api
 from .config import Paths
-from .data import read_raw
+from .workflow import check_submission_file
 from .errors import KaggleError
 from .fileio import read_json, write_json
 from .report import console
 from .spec import CompetitionSpec
-from .submission import newest_submission, validate_file
+from .submission import newest_submission
 
 
 def sidecar_of(csv: Path) -> dict:
@@ -40,8 +40,7 @@ def submit_file(spec: CompetitionSpec, paths: Paths, file: Path | None, *, messa
     """Validate ``file`` (the newest submission if None), upload it, optionally wait for its score."""
     out = console()
     csv = Path(file) if file else newest_submission(paths, spec.slug)
-    _, _, sample = read_raw(spec, paths)
-    validate_file(spec, csv, sample)  # an invalid file never reaches Kaggle
+    check_submission_file(spec, paths, csv)  # an invalid file never reaches Kaggle
     record = sidecar_of(csv)
     message = message or default_message(csv, record)
     out.print(f"submitting {csv} to {spec.slug}: {message}")

@@ -114,17 +114,20 @@ class KerasRegressor(RegressorMixin, _KerasBase):
 
     def _encode_target(self, y):
         y = np.asarray(y, dtype="float32")
-        self.y_mean_, self.y_scale_ = (float(y.mean()), float(y.std()) or 1.0) if self.standardize_target else (0.0, 1.0)
+        self.n_outputs_ = y.shape[1] if y.ndim == 2 else 1  # several targets: one output each
+        self.y_mean_, self.y_scale_ = ((y.mean(axis=0), np.where(y.std(axis=0) > 0, y.std(axis=0), 1.0))
+                                       if self.standardize_target else (0.0, 1.0))
         return (y - self.y_mean_) / self.y_scale_
 
     def _head(self):
-        return 1, "linear"
+        return self.n_outputs_, "linear"
 
     def _loss(self):
         return "mse"
 
     def predict(self, X):
-        return self._raw_predict(X)[:, 0] * self.y_scale_ + self.y_mean_
+        values = self._raw_predict(X) * self.y_scale_ + self.y_mean_
+        return values[:, 0] if self.n_outputs_ == 1 else values
 
 
 class KerasClassifier(ClassifierMixin, _KerasBase):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Paths
-from .data import MANIFEST, DownloadReport, check_layout, commit_raw, read_csv, read_raw
+from .data import MANIFEST, DownloadReport, check_layout, commit_raw, read_csv
 from .errors import DataError, KitError
 from .fileio import read_json, write_json
 from .spec import CompetitionSpec
@@ -58,10 +58,12 @@ def score(spec: CompetitionSpec, paths: Paths, file: Path) -> float:
         raise DataError(f"the files in {paths.raw(spec.slug)} are not the practice data this answer key belongs to "
                         f"(were Kaggle's files installed with --source?); only Kaggle can score those: "
                         f"invoke submit --comp={spec.slug} --wait")
-    _, _, sample = read_raw(spec, paths)
-    frame = read_submission(file)
-    validate_submission(spec, frame, sample)
-    answers = read_csv(key, "answer key")
+    from .workflow import expected_layout
+
+    layout, sample = expected_layout(spec, paths)
+    frame = read_submission(file, layout.id_column)
+    validate_submission(layout, frame, sample)
+    answers = read_csv(key, "answer key", string_columns=[spec.id_column])
     merged = frame.merge(answers, on=spec.id_column, suffixes=("", "_true"), validate="one_to_one")
     predicted = merged[sample.columns[1]].to_numpy()
     return spec.metric(np.asarray(merged[f"{sample.columns[1]}_true"]), predicted)

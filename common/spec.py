@@ -5,8 +5,11 @@ Each ``competitions/<slug>/spec.py`` defines ``SPEC = CompetitionSpec(...)``; th
 """
 
 import dataclasses
+import hashlib
 import importlib
+import importlib.util
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -53,17 +56,26 @@ class ModelSpec:
         return self.build(**{**self.params, **overrides})
 
 
+SUBMISSION_KINDS = ("labels", "probabilities", "values")
+
+
 @dataclass(frozen=True)
 class SubmissionFormat:
-    """What a valid prediction value looks like in the submission file.
+    """How predictions become the submission's values. The columns, ids, label spelling and dtypes
+    come from the competition's sample submission itself (see ``common/submission.py``).
 
-    ``kind``: 'labels' (integers from ``labels``), 'probability' (floats in [0, 1]) or 'number'
-    (finite floats, at least ``min_value`` if given).
+    ``kind``: 'labels' (the predicted class, spelled as the sample spells it: 0/1, True/False,
+    class names; argmax or P >= 0.5, the labels the CV metric scored), 'probabilities' (P(class 1),
+    or one column per class in the sample's column order) or 'values' (regression values, mapped
+    by the spec's ``to_submission_values``; at least ``min_value`` if given).
     """
 
-    kind: str
-    labels: tuple = ()
+    kind: str = "labels"
     min_value: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in SUBMISSION_KINDS:
+            raise KitError(f"SubmissionFormat kind '{self.kind}' is not one of {SUBMISSION_KINDS}")
 
 
 def _identity(values: np.ndarray) -> np.ndarray:
@@ -75,7 +87,8 @@ class CompetitionSpec:
     slug: str
     title: str
     id_column: str
-    target: str
+    # the target column, or a tuple of columns for several targets (one prediction column each)
+    target: str | tuple[str, ...]
     task: str
     metric_name: str
     make_features: Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]
@@ -88,9 +101,9 @@ class CompetitionSpec:
     train_file: str = "train.csv"
     test_file: str = "test.csv"
     sample_submission_file: str = "sample_submission.csv"
-    # maps the target column to what models learn (e.g. np.log1p for an RMSLE competition)
-    transform_target: Callable[[pd.Series], np.ndarray] = lambda s: s.to_numpy()
-    # maps test predictions (probabilities or values) to the submission's values
+    # maps the target column(s) to what models learn; an RMSLE metric already implies log1p
+    transform_target: Callable[[pd.Series], np.ndarray] | None = None
+    # maps predicted values back to the submission's scale ('values' submissions)
     to_submission_values: Callable[[np.ndarray], np.ndarray] = _identity
     # drops train rows known to be wrong or unrepresentative (e.g. documented outliers); row-wise,
     # applied before folds are made, so every model and the ensemble see the same rows
@@ -102,6 +115,8 @@ class CompetitionSpec:
         if self.task not in TASKS:
             raise KitError(f"{self.slug}: task '{self.task}' is not one of {TASKS}")
         get_metric(self.metric_name)
+        if self.task == "multiclass" and len(self.targets) > 1:
+            raise KitError(f"{self.slug}: several targets are supported for binary and regression tasks")
         names = [m.name for m in self.models]
         if len(set(names)) != len(names):
             raise KitError(f"{self.slug}: model names repeat: {names}")
@@ -109,6 +124,10 @@ class CompetitionSpec:
     @property
     def metric(self) -> Metric:
         return get_metric(self.metric_name)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.target,) if isinstance(self.target, str) else tuple(self.target)
 
     @property
     def raw_files(self) -> tuple[str, str, str]:
@@ -127,8 +146,18 @@ class CompetitionSpec:
                        f"{', '.join(m.name for m in self.models)}")
 
 
-def available_competitions() -> list[str]:
-    return sorted(p.parent.name for p in COMPETITIONS_DIR.glob("*/spec.py"))
+def competition_folders(root: Path | None = None) -> dict[str, Path]:
+    """Competition folders by slug: the kit's own, then those under ``<root>/competitions``
+    (where ``invoke new`` writes when the project root is not the code folder)."""
+    folders = {}
+    for base in dict.fromkeys([COMPETITIONS_DIR] + ([Path(root) / "competitions"] if root else [])):
+        for spec_file in sorted(base.glob("*/spec.py")):
+            folders.setdefault(spec_file.parent.name, spec_file.parent)
+    return folders
+
+
+def available_competitions(root: Path | None = None) -> list[str]:
+    return sorted(competition_folders(root))
 
 
 def tuned_params_file(slug: str) -> Path:
@@ -141,13 +170,30 @@ def read_tuned_params(slug: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def load_competition(slug: str, *, tuned: bool = True) -> CompetitionSpec:
+def _import_spec(slug: str, folder: Path):
+    if folder.parent == COMPETITIONS_DIR:
+        return importlib.import_module(f"competitions.{slug}.spec").SPEC
+    # a competition under the project root: import its folder as a package of its own (named after
+    # its path, so two roots never share a module), so its spec may import sibling modules
+    package = f"kit_competition_{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]}"
+    if package not in sys.modules:
+        module_spec = importlib.util.spec_from_file_location(package, folder / "__init__.py",
+                                                             submodule_search_locations=[str(folder)])
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[package] = module
+        if (folder / "__init__.py").exists():
+            module_spec.loader.exec_module(module)
+    return importlib.import_module(f"{package}.spec").SPEC
+
+
+def load_competition(slug: str, *, tuned: bool = True, root: Path | None = None) -> CompetitionSpec:
     """Import ``competitions/<slug>/spec.py`` and return its ``SPEC``, with the tuned parameters
     of ``tuned_params.json`` over the models' defaults unless ``tuned`` is False."""
-    if slug not in available_competitions():
-        raise KitError(f"unknown competition '{slug}'; available: {', '.join(available_competitions())}. "
-                       f"To add one, create competitions/{slug}/spec.py (see competitions/titanic).")
-    spec = importlib.import_module(f"competitions.{slug}.spec").SPEC
+    folders = competition_folders(root)
+    if slug not in folders:
+        raise KitError(f"unknown competition '{slug}'; available: {', '.join(sorted(folders))}. "
+                       f"To add one: invoke new --comp={slug} (reads Kaggle's files and writes its spec).")
+    spec = _import_spec(slug, folders[slug])
     best = read_tuned_params(slug) if tuned else {}
     models = tuple(dataclasses.replace(m, params={**m.params, **best[m.name]["params"]}) if m.name in best else m
                    for m in spec.models)

@@ -5,14 +5,14 @@ import numpy as np
 from .artifacts import RunWriter, load_run, trained_models
 from .config import Paths
 from .cv import run_cv
-from .data import CompetitionData, load_competition_data
+from .data import CompetitionData, encode_target, load_competition_data, read_raw
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
 from .errors import KitError
 from .fileio import save_npy, write_json
 from .folds import folds_fingerprint, load_or_make_folds, time_order
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
-from .submission import build_submission, write_submission
+from .submission import SubmissionLayout, build_submission, layout_of, validate_file, write_submission
 
 ENSEMBLE_DIR = "_ensemble"
 
@@ -60,7 +60,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
                                                      if n in spec.model_names()]
     if not names:
         raise KitError(f"there are no trained models of {spec.slug} to blend; run: invoke train --comp={spec.slug}")
-    methods = available_blenders(spec.task)
+    methods = available_blenders(spec.task, len(spec.targets))
     if method is not None and method not in methods:
         raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
     data, folds = prepare(spec, paths, seed)
@@ -80,8 +80,9 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     out = console()
     out.print(ensemble_table(rows, metric.name))
     _save_ensemble(paths, spec, chosen, results, names)
-    frame = build_submission(spec, data.sample_submission, data.test_ids, chosen.test)
-    path = write_submission(spec, paths, frame, data.sample_submission, name=f"ensemble-{chosen.method}",
+    layout = layout_of(spec, data.sample_submission, data.classes)
+    frame = build_submission(spec, layout, data.test_ids, chosen.test)
+    path = write_submission(spec, paths, frame, layout, data.sample_submission, name=f"ensemble-{chosen.method}",
                             cv_score=chosen.cv_score, details={
                                 "models": names, "weights": chosen.weights, "seed": seed,
                                 "fold_scores": chosen.fold_scores,
@@ -104,7 +105,21 @@ def submit_model(spec: CompetitionSpec, paths: Paths, model: str):
     """Write a submission from one trained model's test predictions."""
     data = load_competition_data(spec, paths)
     run = load_run(paths, spec.slug, model)
-    frame = build_submission(spec, data.sample_submission, data.test_ids, run.test)
-    return write_submission(spec, paths, frame, data.sample_submission, name=model, cv_score=run.cv_score,
+    layout = layout_of(spec, data.sample_submission, data.classes)
+    frame = build_submission(spec, layout, data.test_ids, run.test)
+    return write_submission(spec, paths, frame, layout, data.sample_submission, name=model, cv_score=run.cv_score,
                             details={"models": [model], "weights": {model: 1.0}, "seed": run.seed,
                                      "fold_scores": run.fold_scores})
+
+
+def expected_layout(spec: CompetitionSpec, paths: Paths) -> tuple[SubmissionLayout, object]:
+    """The sample submission's layout (classes spelled as Kaggle spells them) and the sample."""
+    train, _, sample = read_raw(spec, paths)
+    _, classes = encode_target(spec, train[list(spec.targets)])
+    return layout_of(spec, sample, classes), sample
+
+
+def check_submission_file(spec: CompetitionSpec, paths: Paths, file) -> None:
+    """Validate a submission file against the competition's sample submission."""
+    layout, sample = expected_layout(spec, paths)
+    validate_file(layout, file, sample)

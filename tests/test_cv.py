@@ -51,7 +51,7 @@ class RecordingScaler(BaseEstimator, TransformerMixin):
 def make_spec(*models):
     return CompetitionSpec(slug="toy", title="toy", id_column="id", target="y", task="regression",
                            metric_name="rmse", make_features=lambda a, b: (a, b), models=models,
-                           submission=SubmissionFormat(kind="number"), folds=FoldScheme(kind="kfold", n_splits=5))
+                           submission=SubmissionFormat(kind="values"), folds=FoldScheme(kind="kfold", n_splits=5))
 
 
 def make_data(y=None):

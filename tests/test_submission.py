@@ -7,12 +7,14 @@ import pytest
 
 from common.errors import SubmissionError
 from common.spec import load_competition
-from common.submission import build_submission, validate_file, validate_submission, write_submission
+from common.submission import build_submission, layout_of, validate_file, validate_submission, write_submission
 
 from .conftest import installed, run_invoke
 
 SPEC = load_competition("titanic")
-SAMPLE = pd.DataFrame({"PassengerId": [892, 893, 894, 895], "Survived": [0, 1, 0, 0]})
+# as the kit reads Kaggle's files: ids as their exact text
+SAMPLE = pd.DataFrame({"PassengerId": ["892", "893", "894", "895"], "Survived": [0, 1, 0, 0]})
+LAYOUT = layout_of(SPEC, SAMPLE, np.array([0, 1]))
 
 
 def good():
@@ -21,17 +23,17 @@ def good():
 
 def rejects(frame, check):
     with pytest.raises(SubmissionError) as info:
-        validate_submission(SPEC, frame, SAMPLE)
+        validate_submission(LAYOUT, frame, SAMPLE)
     assert info.value.check == check
     return str(info.value)
 
 
 def test_a_correct_submission_passes():
-    validate_submission(SPEC, good(), SAMPLE)
+    validate_submission(LAYOUT, good(), SAMPLE)
 
 
 def test_wrong_column_names():
-    assert "expected columns" in rejects(good().rename(columns={"Survived": "survived"}), "columns")
+    assert "sample submission's columns" in rejects(good().rename(columns={"Survived": "survived"}), "columns")
 
 
 def test_extra_column():
@@ -48,7 +50,7 @@ def test_extra_rows():
 
 def test_unknown_id():
     frame = good()
-    frame.loc[2, "PassengerId"] = 1
+    frame.loc[2, "PassengerId"] = "1"
     assert "expected 894, got 1" in rejects(frame, "ids")
 
 
@@ -82,7 +84,7 @@ def test_unreadable_file(tmp_path):
     path = tmp_path / "broken.csv"
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(SubmissionError) as info:
-        validate_file(SPEC, path, SAMPLE)
+        validate_file(LAYOUT, path, SAMPLE)
     assert info.value.check == "readable"
 
 
@@ -91,21 +93,22 @@ def test_numbers_and_probabilities_are_range_checked():
 
     from common.spec import SubmissionFormat
 
-    sample = pd.DataFrame({"Id": [1, 2], "SalePrice": [1.0, 2.0]})
-    for fmt, values, check in [(SubmissionFormat("number", min_value=0), [1.0, -5.0], "values"),
-                               (SubmissionFormat("number"), [1.0, np.inf], "values"),
-                               (SubmissionFormat("probability"), [0.5, 1.5], "values")]:
-        spec = dataclasses.replace(SPEC, submission=fmt)
+    sample = pd.DataFrame({"Id": ["1", "2"], "SalePrice": [1.0, 2.0]})
+    for fmt, values, check in [(SubmissionFormat("values", min_value=0), [1.0, -5.0], "values"),
+                               (SubmissionFormat("values"), [1.0, np.inf], "values"),
+                               (SubmissionFormat("probabilities"), [0.5, 1.5], "values"),
+                               (SubmissionFormat("values"), ["a", "b"], "dtype")]:
+        layout = layout_of(dataclasses.replace(SPEC, submission=fmt), sample, np.array([0, 1]))
         with pytest.raises(SubmissionError) as info:
-            validate_submission(spec, sample.assign(SalePrice=values), sample)
+            validate_submission(layout, sample.assign(SalePrice=values), sample)
         assert info.value.check == check
 
 
 def test_written_submissions_are_never_overwritten(paths):
-    frame = build_submission(SPEC, SAMPLE, SAMPLE["PassengerId"], np.array([0.1, 0.7, 0.4, 0.5]))
+    frame = build_submission(SPEC, LAYOUT, SAMPLE["PassengerId"], np.array([0.1, 0.7, 0.4, 0.5]))
     assert frame["Survived"].tolist() == [0, 1, 0, 1]
-    first = write_submission(SPEC, paths, frame, SAMPLE, name="test", cv_score=0.8, details={"models": ["a"]})
-    second = write_submission(SPEC, paths, frame, SAMPLE, name="test", cv_score=0.8, details={"models": ["a"]})
+    first = write_submission(SPEC, paths, frame, LAYOUT, SAMPLE, name="test", cv_score=0.8, details={"models": ["a"]})
+    second = write_submission(SPEC, paths, frame, LAYOUT, SAMPLE, name="test", cv_score=0.8, details={"models": ["a"]})
     assert first != second and first.exists() and second.exists()
     sidecar = json.loads(first.with_suffix(".json").read_text())
     assert sidecar["cv_score"] == 0.8 and sidecar["models"] == ["a"] and "packages" in sidecar
@@ -114,7 +117,7 @@ def test_written_submissions_are_never_overwritten(paths):
 def test_an_invalid_submission_is_not_written(paths):
     frame = SAMPLE.assign(Survived=[0.5, 0.5, 0.5, 0.5])
     with pytest.raises(SubmissionError):
-        write_submission(SPEC, paths, frame, SAMPLE, name="bad", cv_score=0.5, details={})
+        write_submission(SPEC, paths, frame, LAYOUT, SAMPLE, name="bad", cv_score=0.5, details={})
     assert not list(paths.competition_submissions("titanic").glob("*"))
 
 

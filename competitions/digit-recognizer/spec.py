@@ -6,21 +6,11 @@ Practice competition: ``invoke download --comp=digit-recognizer`` builds it from
 the data.
 """
 
-import numpy as np
-
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 from . import models
 from .features import make_features
 from .practice import ID, TARGET, build_practice
-
-LABELS = tuple(range(10))
-
-
-def to_labels(probabilities: np.ndarray) -> np.ndarray:
-    """The most probable digit of each row; columns of the (n, 10) matrix are the digits 0..9."""
-    return np.asarray(LABELS)[np.asarray(probabilities).argmax(axis=1)].astype(int)
-
 
 SPEC = CompetitionSpec(
     slug="digit-recognizer",
@@ -32,8 +22,7 @@ SPEC = CompetitionSpec(
     metric_name="accuracy",
     make_features=make_features,
     folds=FoldScheme(kind="stratified", n_splits=5),
-    submission=SubmissionFormat(kind="labels", labels=LABELS),
-    to_submission_values=to_labels,
+    submission=SubmissionFormat(kind="labels"),  # the most probable digit
     practice_source=build_practice,
     models=(
         ModelSpec("svc", models.build_svc, description="RBF support vector machine on scaled pixels"),

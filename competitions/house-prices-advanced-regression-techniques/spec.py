@@ -21,7 +21,7 @@ SPEC = CompetitionSpec(
     metric_name="rmse",
     make_features=make_features,
     folds=FoldScheme(kind="kfold", n_splits=5),
-    submission=SubmissionFormat(kind="number", min_value=0),
+    submission=SubmissionFormat(kind="values", min_value=0),
     transform_target=lambda s: np.log1p(s.to_numpy()),
     to_submission_values=np.expm1,
     # De Cock's documentation of the Ames data recommends removing houses over 4000 sq ft; the two in

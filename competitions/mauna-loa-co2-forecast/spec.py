@@ -19,7 +19,7 @@ SPEC = CompetitionSpec(
     metric_name="rmse",
     make_features=make_features,
     folds=FoldScheme(kind="time", n_splits=5, time_column=TIME),
-    submission=SubmissionFormat(kind="number", min_value=0.0),
+    submission=SubmissionFormat(kind="values", min_value=0.0),
     practice_source=build_practice,
     models=(
         ModelSpec("seasonal_naive", models.build_seasonal_naive,

@@ -1,7 +1,6 @@
 """Natural Language Processing with Disaster Tweets: is a tweet about a real disaster?
 (binary, F1 of 0/1 labels; probabilities are thresholded at 0.5, as the metric does)."""
 
-from common.metrics import predicted_labels
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 from . import models
@@ -16,8 +15,7 @@ SPEC = CompetitionSpec(
     metric_name="f1",
     make_features=make_features,
     folds=FoldScheme(kind="stratified", n_splits=5),
-    submission=SubmissionFormat(kind="labels", labels=(0, 1)),
-    to_submission_values=predicted_labels,  # the labels the CV metric scored
+    submission=SubmissionFormat(kind="labels"),  # the labels the CV metric scored, spelled as the sample
     models=(
         ModelSpec("tfidf_logreg", models.build_tfidf_logreg,
                   description="logistic regression on word and character n-gram TF-IDF"),

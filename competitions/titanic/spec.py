@@ -1,6 +1,5 @@
 """Titanic - Machine Learning from Disaster: predict who survived (binary, accuracy)."""
 
-from common.metrics import predicted_labels
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 from . import models
@@ -16,8 +15,7 @@ SPEC = CompetitionSpec(
     make_features=make_features,
     folds=FoldScheme(kind="stratified", n_splits=5),
     sample_submission_file="gender_submission.csv",
-    submission=SubmissionFormat(kind="labels", labels=(0, 1)),
-    to_submission_values=predicted_labels,  # the labels the CV metric scored
+    submission=SubmissionFormat(kind="labels"),  # the labels the CV metric scored, spelled as the sample
     models=(
         ModelSpec("logreg", models.build_logreg, search_space=models.space_logreg,
                   description="logistic regression on scaled, one-hot features"),

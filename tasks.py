@@ -55,6 +55,18 @@ def download(c, comp, source=None, force=False):
     print(report.summary())
 
 
+@_kit_task(help={"comp": COMP, "source": "a folder in Kaggle's layout or the competition zip; "
+                                         "without it, the Kaggle API is used (and names the metric)",
+                 "metric": "the competition's metric, when the files alone cannot tell (e.g. auc, rmsle)",
+                 "group": "a column whose rows must stay in one fold (group K-fold)",
+                 "time": "a column that orders rows in time (folds never train on the future)"})
+def new(c, comp, source=None, metric=None, group=None, time=None):
+    """Start a competition: get its files, infer its spec from them, write competitions/<comp>/spec.py."""
+    from common.new_competition import new_competition
+
+    new_competition(comp, _paths(c), Path(source) if source else None, metric=metric, group=group, time_column=time)
+
+
 @_kit_task(help={"comp": COMP, "model": "model name(s), comma-separated; all of the competition's if omitted",
                  "seed": SEED, "seeds": "seeds per fold, averaged (default 1)"})
 def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
@@ -137,13 +149,17 @@ def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
                  "seed": SEED})
 def run(c, comp, source=None, seed=DEFAULT_SEED):
     """The whole job: download, train every model, ensemble, and (practice competitions) score."""
-    download(c, comp, source=source)
+    raw = _paths(c).raw(comp)
+    if source is None and raw.exists():  # `invoke new` or an earlier run got the files already
+        print(f"using the competition files in {raw}")
+    else:
+        download(c, comp, source=source)
     train(c, comp, seed=seed)
     ensemble(c, comp, seed=seed)
     if _spec(c, comp).practice_source is not None:
         score(c, comp)
 
 
-ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score)
+ns = Collection(new, run, download, train, tune, ensemble, predict, validate, submit, submissions, score)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

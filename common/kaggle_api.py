@@ -188,6 +188,41 @@ def submit(slug: str, file: Path, message: str, *, tries: int = DEFAULT_TRIES,
     }
 
 
+# Kaggle's names of evaluation metrics -> the kit's; the first pattern found in the name wins
+_METRIC_NAMES = (("balanced accuracy", "balanced_accuracy"), ("accuracy", "accuracy"),
+                 ("logarithmic error", "rmsle"), ("rmsle", "rmsle"), ("root mean squared", "rmse"), ("rmse", "rmse"),
+                 ("mean absolute error", "mae"), ("mae", "mae"), ("log loss", "logloss"), ("logloss", "logloss"),
+                 ("multiclass loss", "logloss"), ("cross entropy", "logloss"), ("kappa", "qwk"),
+                 ("matthews", "mcc"), ("macro f1", "macro_f1"), ("f1 macro", "macro_f1"), ("f1", "f1"),
+                 ("f-score", "f1"), ("area under", "auc"), ("auc", "auc"), ("r2", "r2"),
+                 ("coefficient of determination", "r2"))
+
+
+def kit_metric_name(kaggle_name: str) -> Optional[str]:
+    """The kit's metric for Kaggle's name of one (e.g. 'Categorization Accuracy' -> 'accuracy')."""
+    name = (kaggle_name or "").lower().replace("_", " ")
+    return next((ours for pattern, ours in _METRIC_NAMES if pattern in name), None)
+
+
+def competition_metric(slug: str, *, tries: int = DEFAULT_TRIES,
+                       retry_base_s: float = DEFAULT_RETRY_BASE_S) -> tuple[Optional[str], Optional[str]]:
+    """Kaggle's name of the competition's evaluation metric and the kit's metric for it; either is
+    None when Kaggle does not say or the kit has no such metric."""
+    _check_slug(slug)
+    with _connect() as conn:
+        from kagglesdk.competitions.types.competition_api_service import ApiListCompetitionsRequest
+
+        request = ApiListCompetitionsRequest()
+        request.search = slug
+        page = _retrying(lambda: conn.client.competitions.competition_api_client.list_competitions(request),
+                         conn=conn, slug=slug, action=f"read the metadata of '{slug}'", tries=tries,
+                         retry_base_s=retry_base_s)
+    for competition in page.competitions or []:
+        if (competition.ref or "").rstrip("/").rsplit("/", 1)[-1] == slug:
+            return competition.evaluation_metric or None, kit_metric_name(competition.evaluation_metric)
+    return None, None
+
+
 def list_submissions(slug: str, *, tries: int = DEFAULT_TRIES,
                      retry_base_s: float = DEFAULT_RETRY_BASE_S) -> list[dict]:
     """All of your team's submissions to ``slug``, newest first, as plain dicts."""

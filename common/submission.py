@@ -80,7 +80,7 @@ def _spell(label, as_family: str):
     return label if as_family == "empty" else text
 
 
-def _match_class_columns(columns, classes, target: str) -> tuple[int, ...]:
+def match_class_columns(columns, classes, target: str) -> tuple[int, ...]:
     """The class index of each probability column: named as the class, or '<target>_<class>'."""
     names = {str(_spell(c, "empty")).lower(): k for k, c in enumerate(classes)}
     found = []
@@ -114,7 +114,7 @@ def layout_of(spec: CompetitionSpec, sample: pd.DataFrame, classes=None) -> Subm
         return SubmissionLayout(columns, kind, families, labels=labels)
     class_columns = ()
     if kind == "probabilities" and len(values) != len(spec.targets):  # one column per class
-        class_columns = _match_class_columns(values, classes, spec.targets[0])
+        class_columns = match_class_columns(values, classes, spec.targets[0])
     elif len(values) != len(spec.targets):
         raise DataError(f"the sample submission has {len(values)} prediction columns {list(values)} but the spec "
                         f"of {spec.slug} has {len(spec.targets)} target(s) {list(spec.targets)}.")

@@ -131,6 +131,7 @@ class FakeKaggle:
                  public_score: Optional[float] = 0.765, scoring_error: Optional[str] = None,
                  page_size: int = 20, max_lifetime_s: float = 120.0):
         self.competitions: dict[str, bytes] = dict(competitions or {})
+        self.metrics: dict[str, str] = {}  # slug -> Kaggle's name of its evaluation metric
         self.username = username
         self.key = key
         self.tokens = set(tokens)  # accepted Bearer tokens
@@ -429,6 +430,13 @@ class _Handler(BaseHTTPRequestHandler):
             fake.submissions.append(submission)
         return self._json(200, {"ref": submission.ref,
                                 "message": "Successfully submitted to the competition"})
+
+    def _rpc_ListCompetitions(self, body: dict) -> None:
+        search = body.get("search") or ""
+        rows = [{"ref": f"https://www.kaggle.com/competitions/{slug}", "title": slug,
+                 "evaluationMetric": self.fake.metrics.get(slug, "")}
+                for slug in self.fake.competitions if search in slug]
+        return self._json(200, {"competitions": rows})
 
     def _rpc_ListSubmissions(self, body: dict) -> None:
         slug = self._competition(body)

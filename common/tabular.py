@@ -28,7 +28,7 @@ from sklearn.preprocessing import (FunctionTransformer, OneHotEncoder, OrdinalEn
 MISSING = "__missing__"
 TEXT_MIN_WORDS = 4  # a string column whose values average this many words is free text
 MAX_ONEHOT = 30  # categoricals with more distinct values are target/ordinal encoded instead
-DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
+DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
 
 
 # --- column typing -----------------------------------------------------------------------------

@@ -46,9 +46,14 @@ def embedding_cache(_session_embedding_cache, monkeypatch) -> Path:
 
 
 def installed(slug: str, paths: Paths):
-    """Load the competition's spec and put its real (or practice) files into ``paths``."""
+    """Load the competition's spec and put its real (or practice) files into ``paths``: from
+    ../shared/kaggle, or, for a competition the user added (``invoke new``), from the project's
+    own ``data/<slug>/raw``."""
     spec = load_competition(slug)
-    source = None if spec.practice_source else real_data_dir(slug)
+    source = None
+    if spec.practice_source is None:
+        project_raw = Paths().raw(slug)
+        source = project_raw if not (SHARED_KAGGLE / slug).is_dir() and project_raw.is_dir() else real_data_dir(slug)
     download(spec, paths, source)
     return spec
 

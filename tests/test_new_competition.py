@@ -119,7 +119,7 @@ def test_train_only_columns_and_the_id_never_become_features(tmp_path):
     assert not {"sales_online", "sales_store"} & set(X.columns)
     assert list(X.columns) == list(X_test.columns)
     # the timestamp id carries information: its parts are features, the raw string is not
-    assert "timestamp_hour" in X.columns and "timestamp" not in X.columns and "opened_dayofweek" in X.columns
+    assert "timestamp_hour" in X.columns and "timestamp" not in X.columns and "opened_day_of_week" in X.columns
 
 
 def test_keras_learns_several_targets_at_once(tmp_path):

@@ -78,5 +78,5 @@ def test_titanic_features_keep_rows_and_order(paths):
     download(SPEC, paths, real_data_dir("titanic"))
     data = load_competition_data(SPEC, paths)
     assert len(data.X) == 891 and len(data.X_test) == 418
-    assert data.train_ids.tolist() == list(range(1, 892))
+    assert data.train_ids.tolist() == [str(i) for i in range(1, 892)]  # ids as the file spells them
     assert "Survived" not in data.X.columns

@@ -14,8 +14,8 @@ from common.data import download, read_raw
 from common.errors import DataError
 from common.practice import answers_dir, score
 from common.spec import FoldScheme, load_competition
-from common.submission import validate_file
-from common.workflow import ensemble, prepare, train
+from common.submission import build_submission, layout_of
+from common.workflow import check_submission_file, ensemble, prepare, train
 
 from .conftest import fast_spec, installed
 
@@ -32,7 +32,9 @@ def test_submission_values_are_the_most_probable_digits_as_ints():
     spec = load_competition(SLUG)
     probabilities = np.full((3, 10), 0.05)
     probabilities[[0, 1, 2], [3, 0, 9]] = 0.55
-    labels = spec.to_submission_values(probabilities)
+    sample = pd.DataFrame({"ImageId": ["1", "2", "3"], "Label": [0, 0, 0]})
+    layout = layout_of(spec, sample, np.arange(10))
+    labels = build_submission(spec, layout, sample["ImageId"], probabilities)["Label"]
     assert labels.tolist() == [3, 0, 9] and labels.dtype.kind == "i"
 
 
@@ -42,13 +44,13 @@ def test_practice_files_follow_kaggles_layout_and_hide_the_answers(paths):
     assert list(pd.read_csv(raw / "train.csv").columns[:2]) == ["label", "pixel0"]
     assert list(pd.read_csv(raw / "test.csv").columns) == [f"pixel{i}" for i in range(64)]
     train_file, test_file, sample = read_raw(spec, paths)  # ids are the row numbers, as on Kaggle
-    assert train_file["ImageId"].tolist() == list(range(1, len(train_file) + 1))
+    assert train_file["ImageId"].tolist() == [str(i) for i in range(1, len(train_file) + 1)]
     assert list(sample.columns) == ["ImageId", "Label"] and len(train_file) + len(test_file) == 1797
-    assert test_file["ImageId"].tolist() == sample["ImageId"].tolist() == list(range(1, len(test_file) + 1))
+    assert test_file["ImageId"].tolist() == sample["ImageId"].tolist() == [str(i) for i in range(1, len(test_file) + 1)]
     key = answers_dir(paths, SLUG) / "answers.csv"
     assert key.is_file() and not key.resolve().is_relative_to(raw.resolve())
     assert not list(raw.rglob("answers*")) and "label" not in test_file.columns
-    answers = pd.read_csv(key)
+    answers = pd.read_csv(key, dtype={"ImageId": str})
     assert answers["ImageId"].tolist() == sample["ImageId"].tolist()
     # stratified split: each digit's share of test is close to its share of train
     shares = answers["Label"].value_counts(normalize=True) - train_file["label"].value_counts(normalize=True)
@@ -102,6 +104,6 @@ def test_practice_round_trip_builds_trains_ensembles_and_scores(paths):
     runs = train(fast, paths, seed=42)
     assert {r.model: r.oof.shape for r in runs} == {"svc": (1437, 10), "cnn": (1437, 10)}
     result, path = ensemble(fast, paths, seed=42)
-    validate_file(fast, path, read_raw(fast, paths)[2])
+    check_submission_file(fast, paths, path)
     value = score(fast, paths, path)
     assert 0.95 <= value <= 1.0 and result.cv_score >= 0.95

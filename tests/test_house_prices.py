@@ -12,8 +12,7 @@ from common.artifacts import load_fold_model
 from common.cv import run_cv
 from common.data import read_raw
 from common.spec import FoldScheme, load_competition
-from common.submission import validate_file
-from common.workflow import ensemble, prepare, train
+from common.workflow import check_submission_file, ensemble, prepare, train
 
 from .conftest import fast_spec, installed
 
@@ -52,7 +51,7 @@ def test_clean_train_drops_only_the_two_cheap_giant_houses(paths):
     spec = installed(SLUG, paths)
     train_raw, _, _ = read_raw(spec, paths)
     kept = spec.clean_train(train_raw)
-    assert sorted(set(train_raw["Id"]) - set(kept["Id"])) == [524, 1299]
+    assert sorted(set(train_raw["Id"]) - set(kept["Id"])) == ["1299", "524"]
     data, folds = prepare(spec, paths, seed=42)
     assert len(data.X) == len(folds) == 1458 and np.allclose(data.y, np.log1p(kept["SalePrice"]))
 
@@ -87,7 +86,7 @@ def test_train_ensemble_and_a_valid_submission_of_prices(paths):
     assert runs["lasso"].cv_score < 0.125 and runs["keras_mlp"].cv_score < 0.5  # 3 epochs only
     result, path = ensemble(spec, paths, seed=42)
     assert result.cv_score < 0.13
-    validate_file(spec, path, read_raw(spec, paths)[2])
+    check_submission_file(spec, paths, path)
     prices = pd.read_csv(path)["SalePrice"]
     assert len(prices) == 1459 and 100_000 < prices.median() < 250_000
     # the Keras fold model (with its own target scaling) reloads and predicts as it did

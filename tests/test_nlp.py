@@ -12,8 +12,8 @@ from common.data import CompetitionData, read_raw
 from common.folds import assign_folds
 from common.keras_model import _to_keras
 from common.spec import FoldScheme, load_competition
-from common.submission import newest_submission, validate_file
-from common.workflow import ensemble, prepare, train
+from common.submission import newest_submission
+from common.workflow import check_submission_file, ensemble, prepare, train
 from tests.conftest import fast_spec, installed
 
 SLUG = "nlp-getting-started"
@@ -41,7 +41,7 @@ def test_spec_says_binary_f1_with_keras_and_embedding_models():
     assert (spec.task, spec.metric_name, spec.id_column, spec.target) == ("binary", "f1", "id", "target")
     assert {m.name for m in spec.models if m.uses_keras} == {"keras_text", "keras_words", "keras_minilm"}
     assert {"tfidf_logreg", "minilm_svc"} <= {m.name for m in spec.models}
-    assert spec.to_submission_values(np.array([0.2, 0.5, 0.9])).tolist() == [0, 1, 1]
+    assert spec.submission.kind == "labels"  # P >= 0.5, the labels F1 scores
 
 
 def test_features_are_a_clean_and_a_readable_text_column_per_row():
@@ -119,7 +119,7 @@ def test_train_ensemble_and_submit_on_the_real_data(paths):
     result, path = ensemble(spec, paths, seed=42)
     assert result.cv_score > 0.6
     _, test, sample = read_raw(spec, paths)
-    validate_file(spec, path, sample)
+    check_submission_file(spec, paths, path)
     assert newest_submission(paths, SLUG) == path
     submission = pd.read_csv(path)
     assert submission["id"].tolist() == test["id"].tolist() and set(submission["target"]) <= {0, 1}

@@ -14,8 +14,7 @@ from common.data import read_raw
 from common.folds import fold_indices
 from common.practice import answers_dir, score
 from common.spec import FoldScheme, load_competition
-from common.submission import validate_file
-from common.workflow import ensemble, prepare, train
+from common.workflow import check_submission_file, ensemble, prepare, train
 
 from .conftest import fast_spec, installed
 
@@ -62,7 +61,7 @@ def test_test_rows_see_only_the_training_period_and_the_answers_are_hidden(paths
     key = answers_dir(paths, SLUG) / "answers.csv"
     assert key.is_file() and not key.resolve().is_relative_to(raw.resolve())
     assert "co2" not in test_file.columns and not list(raw.rglob("answers*"))
-    assert pd.read_csv(key)["id"].tolist() == sample["id"].tolist() == test_file["id"].tolist()
+    assert pd.read_csv(key, dtype={"id": str})["id"].tolist() == sample["id"].tolist() == test_file["id"].tolist()
 
 
 def test_no_time_fold_trains_on_rows_later_than_its_validation_rows(paths):
@@ -121,6 +120,6 @@ def test_practice_round_trip_builds_trains_ensembles_and_scores(paths):
     reloaded = np.mean([load_fold_model(folder, f"fold{k}").predict(data.X_test) for k in range(2)], axis=0)
     assert np.allclose(reloaded, runs["rnn"].test, atol=1e-3)
     result, path = ensemble(fast, paths, seed=42)
-    validate_file(fast, path, read_raw(fast, paths)[2])
+    check_submission_file(fast, paths, path)
     value = score(fast, paths, path)  # RMSE in ppm of the one-year-ahead forecast of 2001
     assert 0.0 < value < 2.0 and 0.0 < result.cv_score < 2.0

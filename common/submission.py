@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PROJECT_ROOT, Paths
-from .errors import DataError, SubmissionError
+from .errors import DataError, SubmissionError, plain
 from .fileio import atomic_path, write_json
 from .spec import CompetitionSpec
 
@@ -58,11 +58,11 @@ def _check_values(spec: CompetitionSpec, values: pd.DataFrame) -> None:
         col = values[column]
         if fmt.kind == "labels":
             if not pd.api.types.is_integer_dtype(col):
-                raise SubmissionError("dtype", f"column '{column}' must hold integers {list(fmt.labels)}, got "
-                                               f"{col.dtype} (e.g. {col.iloc[0]!r}); a float label scores 0 on Kaggle.")
+                raise SubmissionError("dtype", f"column '{column}' must hold integers {plain(list(fmt.labels))}, got "
+                                               f"{col.dtype} (e.g. {plain(col.iloc[0])!r}); a float label scores 0 on Kaggle.")
             bad = ~col.isin(fmt.labels)
             if bad.any():
-                raise SubmissionError("values", f"column '{column}' holds {col[bad].iloc[0]!r}; allowed: {list(fmt.labels)}.")
+                raise SubmissionError("values", f"column '{column}' holds {plain(col[bad].iloc[0])!r}; allowed: {plain(list(fmt.labels))}.")
             continue
         if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
             raise SubmissionError("dtype", f"column '{column}' must be numeric, got {col.dtype}.")
@@ -70,9 +70,9 @@ def _check_values(spec: CompetitionSpec, values: pd.DataFrame) -> None:
             raise SubmissionError("values", f"column '{column}' holds infinite values.")
         low = 0.0 if fmt.kind == "probability" else fmt.min_value
         if low is not None and (col < low).any():
-            raise SubmissionError("values", f"column '{column}' holds {col.min()}, below the minimum {low}.")
+            raise SubmissionError("values", f"column '{column}' holds {plain(col.min())}, below the minimum {plain(low)}.")
         if fmt.kind == "probability" and (col > 1).any():
-            raise SubmissionError("values", f"column '{column}' holds {col.max()}; probabilities must be at most 1.")
+            raise SubmissionError("values", f"column '{column}' holds {plain(col.max())}; probabilities must be at most 1.")
 
 
 def read_submission(path: Path) -> pd.DataFrame:

@@ -116,6 +116,7 @@ def write_submission(spec: CompetitionSpec, paths: Paths, frame: pd.DataFrame, s
     text = frame.to_csv(index=False, lineterminator="\n")
     validate_submission(spec, pd.read_csv(io.StringIO(text)), sample)
     folder = paths.competition_submissions(spec.slug)
+    folder.mkdir(parents=True, exist_ok=True)  # a file in its way fails here, not as a taken name below
     stem = f"{time.strftime('%Y%m%d-%H%M%S')}_{name}_cv{cv_score:.5f}"
     for attempt in range(1, 100):
         path = folder / f"{stem}{'' if attempt == 1 else f'-{attempt}'}.csv"

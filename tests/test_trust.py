@@ -168,13 +168,15 @@ def test_the_command_line_shows_the_message_without_a_traceback(project, tmp_pat
 
 def test_failed_writes_name_the_path_and_the_fix(project, monkeypatch):
     assert call(tasks.train, project, model="logreg") == (0, "")
-    # a file where the submissions folder should be
-    (project / "submissions").write_text("not a folder")
-    before = snapshot(project)
-    code, message = call(tasks.predict, project, model="logreg")
-    assert code == 1 and "submissions" in message and "move or delete that file" in message, message
-    assert snapshot(project) == before
-    (project / "submissions").unlink()
+    # a file where the submissions folder (or the competition's folder in it) should be
+    for blocked in (project / "submissions", project / "submissions" / COMP):
+        blocked.parent.mkdir(exist_ok=True)
+        blocked.write_text("not a folder")
+        before = snapshot(project)
+        code, message = call(tasks.predict, project, model="logreg")
+        assert code == 1 and str(blocked) in message and "move or delete that file" in message, message
+        assert snapshot(project) == before
+        blocked.unlink()
     # a full disk while the submission is written: nothing half-written stays
     real_write = type(project).write_text
 
@@ -221,10 +223,10 @@ def test_ensemble_leaves_no_partial_or_stale_state(project, tmp_path, monkeypatc
     # nothing trained: refused before anything (folds included) is made
     code, message = call(tasks.ensemble, project, models="logreg")
     assert code == 1 and f"invoke train --comp={COMP} --model=logreg" in message and not folds.exists()
-    assert call(tasks.train, project, model="logreg,random_forest") == (0, "")
+    assert call(tasks.train, project, model="logreg") == (0, "")
     assert call(tasks.ensemble, project) == (0, "")
     sidecar = json.loads(next((project / "submissions" / COMP).glob("*.json")).read_text())
-    assert set(sidecar["model_params"]) == {"logreg", "random_forest"} and len(sidecar["data_hash"]) == 16
+    assert set(sidecar["model_params"]) == {"logreg"} and len(sidecar["data_hash"]) == 16
     # a submission that cannot be written leaves the previous ensemble as it was
     before = snapshot(project)
     monkeypatch.setattr("common.workflow.write_submission",

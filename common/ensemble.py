@@ -174,10 +174,12 @@ def check_data(run: ModelRun, current_hash: str, slug: str) -> None:
 def check_same_data(runs: list[ModelRun], current_hash: str, slug: str) -> None:
     stale = [r.model for r in runs if r.data_hash != current_hash]
     if stale:
-        raise KitError(f"{', '.join(stale)} of {slug} {'was' if len(stale) == 1 else 'were'} trained on other data "
-                       f"than the files now in data/{slug}/raw/ (downloaded again since?); mixing them would "
-                       f"blend predictions of different data. Retrain: invoke train --comp={slug} "
-                       f"--model={','.join(stale)}")
+        unknown = all(not r.data_hash for r in runs if r.model in stale)
+        why = ("records no data hash (trained before the kit recorded one), so it may be of other data than"
+               if unknown else "trained on other data than")
+        raise KitError(f"{', '.join(stale)} of {slug}: {why} the files now in data/{slug}/raw/ (downloaded "
+                       f"again since?); predictions of different data must not be mixed. Retrain: "
+                       f"invoke train --comp={slug} --model={','.join(stale)}")
 
 
 def check_compatible(runs: list[ModelRun], folds_fingerprint: str, current_hash: str | None = None,

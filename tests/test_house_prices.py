@@ -86,9 +86,10 @@ def test_train_ensemble_and_a_valid_submission_of_prices(paths):
     spec = dataclasses.replace(fast_spec(installed(SLUG, paths), only=["lasso", "lightgbm", "keras_mlp"], **FAST),
                                folds=FoldScheme(kind="kfold", n_splits=2))
     runs = {r.model: r for r in train(spec, paths, seed=42)}
-    assert runs["lasso"].cv_score < 0.125 and runs["keras_mlp"].cv_score < 0.5  # 3 epochs only
+    # the two cheap giant houses are scored (never fitted on): honest 2-fold figures are ~0.13
+    assert runs["lasso"].cv_score < 0.14 and runs["keras_mlp"].cv_score < 0.5  # 3 epochs only
     result, path = ensemble(spec, paths, seed=42)
-    assert result.cv_score < 0.13
+    assert result.cv_score < 0.14
     validate_file(spec, path, read_raw(spec, paths)[2])
     prices = pd.read_csv(path)["SalePrice"]
     assert len(prices) == 1459 and 100_000 < prices.median() < 250_000

@@ -36,8 +36,8 @@ def _kit_task(*args, **kwargs):
                 # every writer cleans up on the way out (temporary run folders, atomic files)
                 raise Exit("interrupted: stopped before finishing; nothing half-written was kept.", code=130) from None
             finally:
-                if previous is not None:
-                    signal.signal(signal.SIGTERM, previous)
+                if previous is not _NOT_INSTALLED:
+                    signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
         return task(*args, **kwargs)(wrapper)
     return decorate
 
@@ -46,10 +46,14 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+_NOT_INSTALLED = object()
+
+
 def _stop_on_sigterm():
-    """Make SIGTERM (a job scheduler, `kill`) unwind like Ctrl-C so writers can clean up."""
+    """Make SIGTERM (a job scheduler, `kill`) unwind like Ctrl-C so writers can clean up; returns
+    the handler to put back (signals can only be handled in the main thread)."""
     if threading.current_thread() is not threading.main_thread():
-        return None
+        return _NOT_INSTALLED
     return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 

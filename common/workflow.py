@@ -1,5 +1,6 @@
 """The steps behind the tasks: train, ensemble, write a submission. Tasks stay thin."""
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -110,7 +111,8 @@ def _provenance(runs) -> dict:
 def _save_ensemble(paths: Paths, spec: CompetitionSpec, chosen: EnsembleResult, results, names) -> None:
     """Replace artifacts/<slug>/_ensemble/ as a whole: written aside, then swapped in."""
     folder = paths.competition_artifacts(spec.slug) / ENSEMBLE_DIR
-    staging = Path(tempfile.mkdtemp(prefix=f".{ENSEMBLE_DIR}.", suffix=".tmp", dir=folder.parent))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{ENSEMBLE_DIR}.{os.getpid()}-", suffix=".tmp", dir=folder.parent))
     try:
         np.save(staging / "oof.npy", chosen.oof)
         np.save(staging / "test.npy", chosen.test)

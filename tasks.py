@@ -4,6 +4,8 @@ Each task is a thin layer over ``common/``: parse arguments, call one function, 
 ``KitError`` into a clear message and a non-zero exit.
 """
 
+import signal
+import threading
 from functools import wraps
 from pathlib import Path
 
@@ -11,22 +13,48 @@ from invoke import Collection, Exit, task
 
 from common.config import DEFAULT_SEED, Paths
 from common.errors import KitError
+from common.fileio import os_error_message
 
 COMP = "competition slug, as in the Kaggle URL (e.g. titanic)"
 SEED = f"random seed for folds and models (default {DEFAULT_SEED})"
 
 
 def _kit_task(*args, **kwargs):
-    """``@task`` that reports KitError as a one-paragraph message with exit code 1."""
+    """``@task`` that reports KitError and failed reads/writes (OSError) as a one-paragraph
+    message with exit code 1, and Ctrl-C or SIGTERM as a clean stop (code 130)."""
     def decorate(fn):
         @wraps(fn)
         def wrapper(c, *a, **kw):
+            previous = _stop_on_sigterm()
             try:
                 return fn(c, *a, **kw)
             except KitError as exc:
                 raise Exit(f"error: {exc}", code=1) from None
+            except OSError as exc:
+                raise Exit(f"error: {os_error_message(exc)}", code=1) from None
+            except KeyboardInterrupt:
+                # every writer cleans up on the way out (temporary run folders, atomic files)
+                raise Exit("interrupted: stopped before finishing; nothing half-written was kept.", code=130) from None
+            finally:
+                if previous is not _NOT_INSTALLED:
+                    signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
         return task(*args, **kwargs)(wrapper)
     return decorate
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+_NOT_INSTALLED = object()
+
+
+def _stop_on_sigterm():
+    """Make SIGTERM (a job scheduler, `kill`) unwind like Ctrl-C so writers can clean up; returns
+    the handler to put back (signals can only be handled in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_INSTALLED
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def _paths(c) -> Paths:

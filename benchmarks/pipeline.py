@@ -75,8 +75,8 @@ def run_autogluon(comp: str, seconds: int, python: str) -> None:
         paths = Paths(Path(tmp))
         invoke(["download", f"--comp={comp}", f"--source={SHARED / comp}"], paths.root)
         train, _, _ = read_raw(spec, paths)
-        if spec.clean_train is not None:
-            train = spec.clean_train(train)
+        if spec.exclude_from_fit is not None:  # AutoGluon fits on what the kit's models fit on
+            train = train.loc[~spec.exclude_from_fit(train)]
         train = train.drop(columns=[spec.id_column]).assign(**{spec.target: spec.transform_target(train[spec.target])})
         csv = Path(tmp) / "train.csv"
         train.to_csv(csv, index=False)

@@ -12,6 +12,7 @@ A new run replaces the folder as a whole; the previous one is moved to
 ``artifacts/<slug>/.history/`` rather than deleted.
 """
 
+import os
 import shutil
 import tempfile
 import time
@@ -42,6 +43,8 @@ class ModelRun:
     n_seeds: int
     folds_fingerprint: str
     params: dict = field(default_factory=dict)
+    # sha256 of the raw files' manifest the run was trained on ("" for runs made before it was recorded)
+    data_hash: str = ""
     oof: np.ndarray | None = field(default=None, repr=False)
     test: np.ndarray | None = field(default=None, repr=False)
 
@@ -93,7 +96,9 @@ class RunWriter:
     def __init__(self, paths: Paths, slug: str, model: str):
         self.target = paths.model_artifacts(slug, model)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{model}.", suffix=".tmp", dir=self.target.parent))
+        # the pid in the name tells a live run's folder from one a killed run left behind
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{model}.{os.getpid()}-", suffix=".tmp",
+                                            dir=self.target.parent))
 
     def save_model(self, estimator, name: str) -> None:
         save_fold_model(estimator, self.folder, name)
@@ -113,6 +118,41 @@ class RunWriter:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def remove_stale_run_folders(paths: Paths, slug: str) -> list[Path]:
+    """Delete the temporary run folders of runs that no longer live (killed with SIGKILL, a
+    power cut); a folder of a run still going, in another process, is left alone."""
+    root = paths.competition_artifacts(slug)
+    stale = [p for p in root.glob(".*.tmp") if p.is_dir() and not _owner_alive(p.name)] if root.exists() else []
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
+
+
+def _owner_alive(name: str) -> bool:
+    pid = name.rsplit(".", 2)[-2].split("-")[0] if name.count(".") >= 3 else ""
+    if not pid.isdigit():
+        return False  # made before folders carried their pid
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def data_hash(raw_dir: Path) -> str:
+    """A short sha256 of the raw files' manifest (names, sizes, checksums): equal hashes, same data."""
+    import hashlib
+
+    manifest = Path(raw_dir) / "manifest.json"
+    if manifest.is_file():
+        return hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
+    from .data import manifest_of
+
+    return hashlib.sha256(repr(manifest_of(Path(raw_dir))).encode()).hexdigest()[:16]
 
 
 def load_run(paths: Paths, slug: str, model: str) -> ModelRun:

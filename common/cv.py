@@ -60,6 +60,8 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
     started = time.perf_counter()
     splits = list(fold_indices(folds, spec.folds, order))
     for k, train_rows, valid_rows in splits:
+        if data.fit_rows is not None:  # excluded rows are validated, never fitted on
+            train_rows = train_rows[data.fit_rows[train_rows]]
         X_train, y_train = data.X.iloc[train_rows], data.y[train_rows]
         X_valid = data.X.iloc[valid_rows]
         valid_pred, test_pred = 0.0, 0.0

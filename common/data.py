@@ -5,16 +5,19 @@ Fetching the same files again is a no-op; different files are reported and only 
 raw folder when asked (the old one is kept beside it, so nothing is lost).
 """
 
+import os
 import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import checks
 from .config import Paths
 from .errors import DataError
 from .fileio import read_json, sha256_of, write_json
@@ -48,37 +51,44 @@ def _changed_files(old: dict, new: dict) -> list[str]:
     return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
 
 
-def extract_zip(zip_path: Path, dest: Path) -> None:
-    """Unzip a Kaggle competition zip, refusing corrupt or truncated archives and unsafe paths."""
+def extract_zip(zip_path: Path, dest: Path, label: str | None = None) -> None:
+    """Unzip a Kaggle competition zip, refusing corrupt or truncated archives and unsafe paths.
+
+    ``label`` names the zip in messages (default: its path), e.g. one the Kaggle API downloaded
+    into a temporary folder that the user never saw."""
+    label = label or str(zip_path)
+    again = "download it again"
     try:
         with zipfile.ZipFile(zip_path) as archive:
             bad = archive.testzip()
             if bad is not None:
-                raise DataError(f"{zip_path} is corrupt (bad CRC in {bad}); download it again.")
+                raise DataError(f"{label} is corrupt (bad CRC in {bad}); {again}.")
             for member in archive.infolist():
                 target = (dest / member.filename).resolve()
                 if not target.is_relative_to(dest.resolve()):
-                    raise DataError(f"{zip_path} holds an unsafe path '{member.filename}'; refusing to unzip it.")
+                    raise DataError(f"{label} holds an unsafe path '{member.filename}'; refusing to unzip it.")
             archive.extractall(dest)
-    except zipfile.BadZipFile as exc:
-        raise DataError(f"{zip_path} is not a valid zip ({exc}); it may be truncated: download it again.") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # zlib.error and EOFError: a member's compressed bytes are damaged or cut short
+        raise DataError(f"{label} is not a valid zip ({type(exc).__name__}: {exc}); it may be truncated "
+                        f"or damaged: {again}.") from None
     # Kaggle sometimes nests single files as zips of their own (e.g. train.csv.zip)
     for inner in list(dest.rglob("*.zip")):
-        extract_zip(inner, inner.parent)
+        extract_zip(inner, inner.parent, f"{inner.name} inside {label}")
         inner.unlink()
 
 
-def _stage_source(source: Path, staging: Path) -> None:
+def _stage_source(source: Path, staging: Path, label: str) -> None:
     if source.is_dir():
         for item in source.iterdir():
             if item.is_dir():
                 shutil.copytree(item, staging / item.name)
             else:
                 shutil.copy2(item, staging / item.name)
-    elif zipfile.is_zipfile(source):
-        extract_zip(source, staging)
+    elif zipfile.is_zipfile(source) or source.suffix.lower() == ".zip":
+        extract_zip(source, staging, label)
     else:
-        raise DataError(f"--source {source} is neither a folder nor a zip file; give a folder in "
+        raise DataError(f"{label} is neither a folder nor a zip file; give a folder in "
                         f"Kaggle's layout (train.csv, test.csv, ...) or the competition zip.")
 
 
@@ -90,17 +100,28 @@ def check_layout(spec: CompetitionSpec, folder: Path, origin: str) -> None:
                         f"Point --source at the folder that holds the competition's files.")
 
 
-def install_raw(spec: CompetitionSpec, paths: Paths, source: Path, *, force: bool = False) -> DownloadReport:
-    """Copy a local folder or zip in Kaggle's layout into the raw folder (see module doc)."""
+def install_raw(spec: CompetitionSpec, paths: Paths, source: Path, *, force: bool = False,
+                label: str | None = None) -> DownloadReport:
+    """Copy a local folder or zip in Kaggle's layout into the raw folder (see module doc); the
+    files are read and checked (common/checks.py) before they replace anything."""
     source = Path(source).expanduser()
+    label = label or f"--source {source}"
     if not source.exists():
-        raise DataError(f"--source {source} does not exist; give a folder in Kaggle's layout or a zip.")
+        raise DataError(f"{label} does not exist; give a folder in Kaggle's layout or a zip.")
     raw = paths.raw(spec.slug)
     with tempfile.TemporaryDirectory(dir=_parent(raw)) as tmp:
-        staging = Path(tmp) / "raw"
-        staging.mkdir()
-        _stage_source(source, staging)
-        check_layout(spec, staging, str(source))
+        # staged in a project layout of its own, so read_raw reads and checks it as it will be read
+        staged = Paths(Path(tmp))
+        staging = staged.raw(spec.slug)
+        staging.mkdir(parents=True)
+        _stage_source(source, staging, label)
+        check_layout(spec, staging, label)
+        try:
+            if isinstance(spec, CompetitionSpec):  # `invoke new` checks the files once it knows their roles
+                read_raw(spec, staged)
+        except DataError as exc:  # name the files as the user knows them, not the staging copies
+            known_as = f"{source}{os.sep}" if source.is_dir() else f"{label}: "
+            raise DataError(str(exc).replace(f"{staging}{os.sep}", known_as)) from None
         return commit_raw(staging, raw, force=force)
 
 
@@ -144,7 +165,8 @@ def download(spec: CompetitionSpec, paths: Paths, source: Path | None = None, *,
     from . import kaggle_api
     with tempfile.TemporaryDirectory(dir=_parent(paths.raw(spec.slug))) as tmp:
         zip_path = kaggle_api.download_competition_zip(spec.slug, Path(tmp))
-        return install_raw(spec, paths, zip_path, force=force)
+        return install_raw(spec, paths, zip_path, force=force,
+                           label=f"the zip of {spec.slug} that the Kaggle API downloaded")
 
 
 @dataclass
@@ -163,14 +185,20 @@ class CompetitionData:
     test_ids: pd.Series
     sample_submission: pd.DataFrame
     classes: np.ndarray | None = None
+    # rows models may fit on (spec.exclude_from_fit); None: all. Every row is still validated.
+    fit_rows: np.ndarray | None = None
 
 
 def read_csv(path: Path, what: str, *, string_columns=()) -> pd.DataFrame:
     """Read a CSV; ``string_columns`` (ids) keep their exact text ("007" stays "007")."""
     try:
         return pd.read_csv(path, dtype={c: str for c in string_columns})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {what} {path}: {exc}") from exc
+    except UnicodeDecodeError:
+        raise checks.encoding_error(path, what) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{what} {path} is empty (not even a header); get the competition's files again.") from None
+    except pd.errors.ParserError as exc:
+        raise DataError(f"cannot read {what} {path}: {exc}") from None
 
 
 def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -194,6 +222,7 @@ def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.Data
         if train[target].isna().any():
             raise DataError(f"the train file has {int(train[target].isna().sum())} rows without a target "
                             f"('{target}'); drop them or fill them in.")
+    checks.check_raw(spec, train, test, sample, raw)
     return train, test, sample
 
 
@@ -229,11 +258,10 @@ def _plain(value):
 
 def load_competition_data(spec: CompetitionSpec, paths: Paths) -> CompetitionData:
     train, test, sample = read_raw(spec, paths)
-    if spec.clean_train is not None:
-        train = spec.clean_train(train).reset_index(drop=True)
+    fit_rows = None if spec.exclude_from_fit is None else ~np.asarray(spec.exclude_from_fit(train), dtype=bool)
     X, X_test = spec.make_features(train.drop(columns=list(spec.targets)), test)
     if len(X) != len(train) or len(X_test) != len(test):
         raise DataError(f"{spec.slug}'s make_features must keep one row per input row, in order.")
     y, classes = encode_target(spec, train[list(spec.targets)])
-    return CompetitionData(X=X, y=y, X_test=X_test, train_ids=train[spec.id_column],
-                           test_ids=test[spec.id_column], sample_submission=sample, classes=classes)
+    return CompetitionData(X=X, y=y, X_test=X_test, train_ids=train[spec.id_column], test_ids=test[spec.id_column],
+                           sample_submission=sample, classes=classes, fit_rows=fit_rows)

@@ -173,15 +173,36 @@ class EnsembleResult:
     weights: dict[str, float] = field(default_factory=dict)
 
 
-def check_compatible(runs: list[ModelRun], folds_fingerprint: str) -> None:
-    """Refuse to blend models whose OOF predictions come from different folds."""
+def check_data(run: ModelRun, current_hash: str, slug: str) -> None:
+    """Refuse a run trained on other raw files than those in data/<slug>/raw/ now."""
+    check_same_data([run], current_hash, slug)
+
+
+def check_same_data(runs: list[ModelRun], current_hash: str, slug: str) -> None:
+    stale = [r.model for r in runs if r.data_hash != current_hash]
+    if stale:
+        unknown = all(not r.data_hash for r in runs if r.model in stale)
+        why = ("records no data hash (trained before the kit recorded one), so it may be of other data than"
+               if unknown else "trained on other data than")
+        raise KitError(f"{', '.join(stale)} of {slug}: {why} the files now in data/{slug}/raw/ (downloaded "
+                       f"again since?); predictions of different data must not be mixed. Retrain: "
+                       f"invoke train --comp={slug} --model={','.join(stale)}")
+
+
+def check_compatible(runs: list[ModelRun], folds_fingerprint: str, current_hash: str | None = None,
+                     slug: str = "COMP") -> None:
+    """Refuse to blend models whose OOF predictions come from different folds or data."""
+    if current_hash is not None:
+        check_same_data(runs, current_hash, slug)
     stale = [r.model for r in runs if r.folds_fingerprint != folds_fingerprint]
     if stale:
         raise KitError(f"models {', '.join(stale)} were trained on other folds than the current folds file; "
-                       f"their OOF predictions are not comparable. Retrain them: invoke train --model={','.join(stale)}")
+                       f"their OOF predictions are not comparable. Retrain them: "
+                       f"invoke train --comp={slug} --model={','.join(stale)}")
     shapes = {r.model: r.oof.shape for r in runs}
     if len(set(shapes.values())) != 1:
-        raise KitError(f"models disagree on the OOF shape: {shapes}; retrain them on the current data.")
+        raise KitError(f"models disagree on the OOF shape: {shapes}; retrain them on the current data: "
+                       f"invoke train --comp={slug} --model={','.join(shapes)}")
 
 
 def blend(method: str, runs: list[ModelRun], y: np.ndarray, folds: np.ndarray, scheme: FoldScheme,

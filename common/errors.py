@@ -23,3 +23,11 @@ class SubmissionError(KitError):
 
 class KaggleError(KitError):
     """The Kaggle API refused or failed a request."""
+
+
+def plain(value):
+    """A value as a user reads it in a message: numpy scalars (and lists of them) as Python's
+    own, so ``np.float64(0.0)`` shows as ``0.0``."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value

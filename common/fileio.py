@@ -1,5 +1,6 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one."""
 
+import errno
 import hashlib
 import json
 import os
@@ -60,3 +61,18 @@ def save_npy(target: Path, array) -> Path:
         with open(tmp, "wb") as f:
             np.save(f, array)
     return Path(target)
+
+
+def os_error_message(exc: OSError) -> str:
+    """What a failed read or write means for the user, naming the path and the fix."""
+    path = exc.filename or "a file"
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) or exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return (f"cannot create {path}: a file stands where the kit needs a folder (or the name is taken); "
+                f"move or delete that file and run the task again.")
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"cannot write {path}: permission denied (or a read-only file system). Make the folder "
+                f"writable (chmod u+w), or work in another project folder (INVOKE_KIT_ROOT=/writable/dir).")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"no space left on the disk while writing {path}; nothing half-written was kept. Free some "
+                f"space (old runs in artifacts/*/.history/ can go) and run the task again.")
+    return f"could not read or write {path}: {exc.strerror or exc}."

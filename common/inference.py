@@ -45,6 +45,7 @@ class Inferred:
     why: dict = field(default_factory=dict)
     check: list = field(default_factory=list)  # what the user should confirm
     rows: tuple = (0, 0)
+    train_only: list = field(default_factory=list)  # columns of train that test lacks, besides the targets
 
 
 def find_raw_files(raw: Path) -> tuple[str, str, str]:
@@ -162,7 +163,7 @@ def infer_competition(slug: str, raw: Path, *, title: str | None = None, metric:
     types = infer_column_types(train.drop(columns=list(targets)), test, id_column=id_column)
     train_only = [c for c in train.columns if c not in test.columns and c not in targets]
     if train_only:
-        why["train_only"] = f"in train but not in test, never features (often parts of the target): {train_only}"
+        why["train_only"] = "in train, not in test: never features (often parts of the target)"
     fold_kind = "stratified" if task != "regression" and len(targets) == 1 else "kfold"
     why["folds"] = ("classes: every fold keeps their proportions" if fold_kind == "stratified"
                     else "shuffled K-fold")
@@ -188,4 +189,5 @@ def infer_competition(slug: str, raw: Path, *, title: str | None = None, metric:
     return Inferred(slug=slug, title=title or slug.replace("-", " ").title(), train_file=train_file,
                     test_file=test_file, sample_file=sample_file, id_column=id_column, targets=targets, task=task,
                     submission_kind=kind, metric=metric, fold_kind=fold_kind, types=types, group_column=group,
-                    time_column=time_column, min_value=min_value, why=why, check=check, rows=(len(train), len(test)))
+                    time_column=time_column, min_value=min_value, why=why, check=check, rows=(len(train), len(test)),
+                    train_only=train_only)

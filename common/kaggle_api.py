@@ -332,6 +332,13 @@ def _config_dir() -> Path:
     return legacy
 
 
+def _warn_if_readable_by_others(path: Path) -> None:
+    """The kaggle CLI's warning: an API key that other users of the machine can read."""
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        print(f"warning: your Kaggle API key in {path} is readable by other users of this machine; "
+              f"run: chmod 600 {path}", file=sys.stderr)
+
+
 def _find_credentials() -> _Credentials:
     # 1. access tokens (what kagglesdk.kaggle_env.get_access_token_from_env looks at)
     if os.environ.get("KAGGLE_KERNEL_RUN_TYPE") and os.environ.get("KAGGLE_DATA_PROXY_URL"):
@@ -374,6 +381,8 @@ def _find_credentials() -> _Credentials:
     else:
         source = str(config)
     username, key = env_user or username, env_key or key
+    if config.is_file() and not (env_user and env_key):
+        _warn_if_readable_by_others(config)
     if username and key:
         return _Credentials("key", source, username=str(username), key=str(key))
     if username or key:
@@ -560,6 +569,8 @@ def _http_details(exc) -> tuple[Optional[int], str]:
             body = response.json()
         except Exception:
             body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            body = body["error"]  # Google's error shape: {"error": {"code": ..., "message": ...}}
         if isinstance(body, dict):
             if isinstance(body.get("code"), int) and body["code"] >= 400:
                 status = body["code"]

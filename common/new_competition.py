@@ -75,14 +75,14 @@ def render_spec(inf: Inferred) -> str:
         f"        datetime={_list(t.datetime)},  # dates/times: year, month, day, weekday, day of year, elapsed days",
         f"        boolean={_list(t.boolean)},  # True/False, missing values kept",
         f"        drop={_list(t.drop)},  # the id, constant and id-like columns",
-        "    ),  # every other column shared by train and test is a number"
-        + ("; train-only columns are never features" if "train_only" in why else ""),
+        "    ),  # every other column shared by train and test is a number",
         f"    models=default_models({inf.task!r}, n_targets={len(inf.targets)}),  # LightGBM, linear, extra trees, Keras MLP",
         ")",
         "",
     ]
-    if "train_only" in why:
-        lines.insert(lines.index("SPEC = CompetitionSpec("), f"# {why['train_only']}")
+    if inf.train_only:
+        at = lines.index("    make_features=TabularFeatures(")
+        lines.insert(at, f"    train_only_columns={_list(inf.train_only)},  # {why['train_only']}")
     return "\n".join(lines)
 
 

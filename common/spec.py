@@ -105,9 +105,12 @@ class CompetitionSpec:
     transform_target: Callable[[pd.Series], np.ndarray] | None = None
     # maps predicted values back to the submission's scale ('values' submissions)
     to_submission_values: Callable[[np.ndarray], np.ndarray] = _identity
-    # drops train rows known to be wrong or unrepresentative (e.g. documented outliers); row-wise,
-    # applied before folds are made, so every model and the ensemble see the same rows
-    clean_train: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    # marks train rows that models must never fit on (True: excluded), e.g. documented outliers; row-wise.
+    # Such rows stay in the folds and are still predicted and scored out of fold, so the CV keeps
+    # measuring the rows Kaggle's test set will have (dropping them before the folds flatters it)
+    exclude_from_fit: Callable[[pd.DataFrame], np.ndarray] | None = None
+    # train columns that test legitimately lacks (besides the id and the target)
+    train_only_columns: tuple[str, ...] = ()
     # practice competitions (no Kaggle) build their raw files themselves: fn(dest_dir, answers_dir)
     practice_source: Callable[[Path, Path], None] | None = None
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PROJECT_ROOT, Paths
-from .errors import DataError, SubmissionError
+from .errors import DataError, SubmissionError, plain
 from .fileio import atomic_path, write_json
 from .metrics import predicted_labels
 from .spec import CompetitionSpec
@@ -182,11 +182,11 @@ def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_
     expected, got = layout.families[column], family(col)
     spelled = "/".join(str(v) for v in layout.labels[:10])
     if expected != "empty" and got != expected:
-        hint = {"bool": f"Kaggle spells this competition's labels {spelled} (True/False, as its sample "
-                        f"submission does); a file of {got} labels such as {_example(col)} scores 0",
-                "int": f"Kaggle expects integer labels ({spelled}); a {got} label such as {_example(col)} "
-                       f"scores 0 on Kaggle (a float label scores 0)",
-                }.get(expected, f"Kaggle expects {expected} labels ({spelled}) as in its sample submission")
+        hint = {"bool": f"Kaggle spells this competition's labels True/False, as its sample submission does; "
+                        f"{got} labels (e.g. {_example(col)}) score 0: write True/False",
+                "int": f"Kaggle expects integer labels ({spelled}); a {got} label (e.g. {_example(col)}) scores 0 "
+                       f"on Kaggle",
+                }.get(expected, f"Kaggle expects {expected} labels ({spelled}), as in its sample submission")
         raise SubmissionError("dtype", f"column '{column}' holds {got} values: {hint}.")
     allowed = set(map(str, layout.labels)) | set(sample_col.dropna().astype(str))
     bad = ~col.astype(str).isin(allowed)
@@ -250,6 +250,7 @@ def write_submission(spec: CompetitionSpec, paths: Paths, frame: pd.DataFrame, l
     text = frame.to_csv(index=False, lineterminator="\n")
     validate_submission(layout, pd.read_csv(io.StringIO(text), dtype={layout.id_column: str}), sample)
     folder = paths.competition_submissions(spec.slug)
+    folder.mkdir(parents=True, exist_ok=True)  # a file in its way fails here, not as a taken name below
     stem = f"{time.strftime('%Y%m%d-%H%M%S')}_{name}_cv{cv_score:.5f}"
     for attempt in range(1, 100):
         path = folder / f"{stem}{'' if attempt == 1 else f'-{attempt}'}.csv"

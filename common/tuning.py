@@ -2,23 +2,54 @@
 
 Each trial runs the same CV as ``train`` (same folds, same loop) and reports the running mean
 of the fold scores after every fold, so a median pruner can stop bad trials early. The study
-lives in ``artifacts/<slug>/tuning/<model>.db`` (a second call resumes it); the best parameters
+lives in ``artifacts/<slug>/tuning/<model>-<key>.db``, where the key hashes the raw data, the folds,
+the search space and the fixed parameters: a second call resumes it only if none of them changed
+(new data starts a new study rather than reporting the old data's best); the best parameters
 go to ``competitions/<slug>/tuned_params.json``, a small file to read and commit, which
 ``load_competition`` applies on top of the spec's defaults.
 """
 
+import hashlib
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .artifacts import data_hash
 from .config import Paths
 from .cv import run_cv
 from .errors import KitError
 from .fileio import read_json, write_json
 from .report import console
 from .spec import CompetitionSpec, tuned_params_file
+from .folds import folds_fingerprint
 from .workflow import prepare
+
+
+class _SpaceRecorder:
+    """A stand-in for an Optuna trial that records every ``suggest_*`` call of a search space."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, method):
+        if not method.startswith("suggest_"):
+            raise AttributeError(method)
+
+        def suggest(name, *args, **kwargs):
+            self.calls.append([method, name, args, kwargs])
+            choices = kwargs.get("choices", args[0] if args else None)
+            return choices[0] if method == "suggest_categorical" else kwargs.get("low", args[0] if args else 0)
+        return suggest
+
+
+def study_key(model_spec, raw_hash: str, folds_fp: str) -> str:
+    """Short hash of what makes trials comparable: data, folds, search space, fixed parameters."""
+    recorder = _SpaceRecorder()
+    model_spec.search_space(recorder)
+    text = json.dumps([raw_hash, folds_fp, recorder.calls, model_spec.params], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, timeout: float | None = None,
@@ -34,8 +65,9 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
     metric = spec.metric
     storage_dir = paths.competition_artifacts(spec.slug) / "tuning"
     storage_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{model}-{study_key(model_spec, data_hash(paths.raw(spec.slug)), folds_fingerprint(folds))}"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=model, storage=f"sqlite:///{storage_dir / model}.db", load_if_exists=True,
+    study = optuna.create_study(study_name=name, storage=f"sqlite:///{storage_dir / name}.db", load_if_exists=True,
                                 direction="maximize" if metric.greater_is_better else "minimize",
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
     done_before = len(study.trials)
@@ -55,20 +87,28 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
 
         return run_cv(spec, model, data, folds, seed=seed, params=params, on_fold=report).cv_score
 
+    complete = optuna.trial.TrialState.COMPLETE
+
     def log(study, trial):
-        value = "pruned" if trial.value is None else f"{metric.name} {trial.value:.5f}"
-        best = f"best {study.best_value:.5f}" if study.best_trial is not None else ""
+        # a pruned trial may carry its last running mean as its value (Optuna 5): not a score
+        value = f"{metric.name} {trial.value:.5f}" if trial.state == complete else trial.state.name.lower()
+        done = study.get_trials(deepcopy=False, states=(complete,))
+        best = f"best {study.best_value:.5f}" if done else ""
         out.print(f"trial {trial.number}: {value}  {best}  {trial.params}")
 
     started = time.perf_counter()
     study.optimize(objective, n_trials=trials, timeout=timeout, callbacks=[log], catch=())
+    ran = f"{len(study.trials) - done_before} trials in {time.perf_counter() - started:.0f} s ({len(study.trials)} in {name})"
+    if not study.get_trials(deepcopy=False, states=(complete,)):
+        raise KitError(f"{ran}, none finished (all pruned or stopped); nothing saved. Run more trials: "
+                       f"invoke tune --comp={spec.slug} --model={model} --trials=30")
     best = study.best_trial
-    out.print(f"{len(study.trials) - done_before} trials in {time.perf_counter() - started:.0f} s "
-              f"({len(study.trials)} in the study); best {metric.name} {best.value:.5f}: {best.params}")
+    out.print(f"{ran}; best {metric.name} {best.value:.5f}: {best.params}")
     # the builder's parameters, as the search space turns Optuna's choices into them
     params = model_spec.search_space(optuna.trial.FixedTrial(best.params))
     params_file = params_file or tuned_params_file(spec.slug)
-    entry = {"params": params, "cv_score": best.value, "trials": len(study.trials), "tuned": time.strftime("%Y-%m-%d")}
+    entry = {"params": params, "cv_score": best.value, "trials": len(study.trials), "study": name,
+             "tuned": time.strftime("%Y-%m-%d")}
     write_json(params_file, {**(read_json(params_file) if params_file.exists() else {}), model: entry})
     out.print(f"saved to {params_file}; `invoke train --comp={spec.slug} --model={model}` uses them")
     return params

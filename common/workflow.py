@@ -1,14 +1,19 @@
 """The steps behind the tasks: train, ensemble, write a submission. Tasks stay thin."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
-from .artifacts import RunWriter, load_run, trained_models
+from .artifacts import RunWriter, data_hash, load_run, remove_stale_run_folders, trained_models
 from .config import Paths
 from .cv import run_cv
 from .data import CompetitionData, encode_target, load_competition_data, read_raw
-from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
+from .ensemble import EnsembleResult, available_blenders, blend, check_compatible, check_data
 from .errors import KitError
-from .fileio import save_npy, write_json
+from .fileio import write_json
 from .folds import folds_fingerprint, load_or_make_folds, time_order
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
@@ -30,6 +35,9 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     names = spec.model_names(only)
     data, folds = prepare(spec, paths, seed)
     out = console()
+    for folder in remove_stale_run_folders(paths, spec.slug):
+        out.print(f"[dim]removed {folder}, left behind by a run that was killed[/dim]")
+    trained_on = data_hash(paths.raw(spec.slug))
     tuned_params = read_tuned_params(spec.slug)
     tuned = [n for n in names if n in tuned_params]
     if tuned:
@@ -44,6 +52,7 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
         except BaseException:
             writer.discard()
             raise
+        run.data_hash = trained_on
         backup = writer.commit(run)
         if backup is not None:
             out.print(f"[dim]previous {name} run kept in {backup}[/dim]")
@@ -63,9 +72,9 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     methods = available_blenders(spec.task, len(spec.targets))
     if method is not None and method not in methods:
         raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
+    runs = [load_run(paths, spec.slug, name) for name in names]  # before prepare: no folds for nothing
     data, folds = prepare(spec, paths, seed)
-    runs = [load_run(paths, spec.slug, name) for name in names]
-    check_compatible(runs, folds_fingerprint(folds))
+    check_compatible(runs, folds_fingerprint(folds), data_hash(paths.raw(spec.slug)), spec.slug)
     metric = spec.metric
     order = time_order(spec, data.X)
     results = [blend(m, runs, data.y, folds, spec.folds, metric, spec.task, order) for m in methods]
@@ -79,7 +88,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
              for r in results]
     out = console()
     out.print(ensemble_table(rows, metric.name))
-    _save_ensemble(paths, spec, chosen, results, names)
+    # the submission is built, validated and written first: a failure leaves _ensemble/ as it was
     layout = layout_of(spec, data.sample_submission, data.classes)
     frame = build_submission(spec, layout, data.test_ids, chosen.test)
     path = write_submission(spec, paths, frame, layout, data.sample_submission, name=f"ensemble-{chosen.method}",
@@ -87,29 +96,49 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
                                 "models": names, "weights": chosen.weights, "seed": seed,
                                 "fold_scores": chosen.fold_scores,
                                 "model_cv_scores": {r.model: r.cv_score for r in runs},
-                                "ensemble_cv_scores": {r.method: r.cv_score for r in results}})
+                                "ensemble_cv_scores": {r.method: r.cv_score for r in results},
+                                **_provenance(runs)})
+    _save_ensemble(paths, spec, chosen, results, names)
     out.print(f"submission written: {path}")
     return chosen, path
 
 
+def _provenance(runs) -> dict:
+    """What the sidecar records of the runs behind a submission: the parameters each model was
+    trained with (tuned ones included, whatever git knows of tuned_params.json) and the data."""
+    return {"model_params": {r.model: r.params for r in runs}, "data_hash": runs[0].data_hash}
+
+
 def _save_ensemble(paths: Paths, spec: CompetitionSpec, chosen: EnsembleResult, results, names) -> None:
+    """Replace artifacts/<slug>/_ensemble/ as a whole: written aside, then swapped in."""
     folder = paths.competition_artifacts(spec.slug) / ENSEMBLE_DIR
-    save_npy(folder / "oof.npy", chosen.oof)
-    save_npy(folder / "test.npy", chosen.test)
-    write_json(folder / "result.json", {"chosen": chosen.method, "models": names,
-                                        "methods": {r.method: {"cv_score": r.cv_score, "fold_scores": r.fold_scores,
-                                                               "weights": r.weights} for r in results}})
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{ENSEMBLE_DIR}.{os.getpid()}-", suffix=".tmp", dir=folder.parent))
+    try:
+        np.save(staging / "oof.npy", chosen.oof)
+        np.save(staging / "test.npy", chosen.test)
+        write_json(staging / "result.json", {"chosen": chosen.method, "models": names,
+                                             "methods": {r.method: {"cv_score": r.cv_score, "fold_scores": r.fold_scores,
+                                                                    "weights": r.weights} for r in results}})
+        old = folder.with_name(f"{staging.name}.old")
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def submit_model(spec: CompetitionSpec, paths: Paths, model: str):
     """Write a submission from one trained model's test predictions."""
-    data = load_competition_data(spec, paths)
     run = load_run(paths, spec.slug, model)
+    data = load_competition_data(spec, paths)
+    check_data(run, data_hash(paths.raw(spec.slug)), spec.slug)
     layout = layout_of(spec, data.sample_submission, data.classes)
     frame = build_submission(spec, layout, data.test_ids, run.test)
     return write_submission(spec, paths, frame, layout, data.sample_submission, name=model, cv_score=run.cv_score,
                             details={"models": [model], "weights": {model: 1.0}, "seed": run.seed,
-                                     "fold_scores": run.fold_scores})
+                                     "fold_scores": run.fold_scores, **_provenance([run])})
 
 
 def expected_layout(spec: CompetitionSpec, paths: Paths) -> tuple[SubmissionLayout, object]:

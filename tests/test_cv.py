@@ -133,3 +133,23 @@ def test_several_seeds_are_averaged():
 def test_models_without_a_seed_are_fitted_once():
     spec = make_spec(ModelSpec("mean", TrainMean))
     assert run_cv(spec, "mean", make_data(), folds_for(spec), seed=0, n_seeds=3).n_seeds == 1
+
+
+def test_rows_excluded_from_fitting_are_still_predicted_and_scored_out_of_fold():
+    spec = make_spec(ModelSpec("scaled_mean", lambda: Pipeline([("scale", RecordingScaler()), ("mean", TrainMean())])))
+    y = np.zeros(N)
+    excluded = np.arange(N) % 10 == 3  # six rows, e.g. documented outliers, with an extreme target
+    y[excluded] = 100.0
+    data = make_data(y)
+    data.fit_rows = ~excluded
+    RecordingScaler.fitted_on = []
+    folds = folds_for(spec)
+    run = run_cv(spec, "scaled_mean", data, folds, seed=0)
+    # never fitted on: every fold model learned a mean of 0 from the other rows
+    assert len(RecordingScaler.fitted_on) == 5 and not any(rows & set(np.flatnonzero(excluded)) for rows in RecordingScaler.fitted_on)
+    assert np.allclose(run.oof, 0.0) and np.allclose(run.test, 0.0)
+    # ...but predicted and scored: each fold's score counts its excluded rows' error
+    for k, score in enumerate(run.fold_scores):
+        valid = folds == k
+        assert np.isclose(score, np.sqrt(np.mean(y[valid] ** 2)))
+    assert run.cv_score > 10 and not np.isnan(run.oof[excluded]).any()

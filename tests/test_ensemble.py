@@ -75,7 +75,7 @@ def test_models_from_different_folds_are_refused():
     runs = runs_for(Y)
     runs[1].folds_fingerprint = "other"
     with pytest.raises(KitError, match="noise were trained on other folds"):
-        check_compatible(runs, "f")
+        check_compatible(runs, "f", runs[0].data_hash, "toy")
 
 
 def test_regression_and_multiclass_blends_have_the_right_shape():

@@ -47,13 +47,15 @@ def test_features_are_row_wise_and_follow_the_data_description(paths):
     assert X_test["GarageCars"].isna().sum() <= 1 and X_test["GarageYrBlt"].max() <= 2011
 
 
-def test_clean_train_drops_only_the_two_cheap_giant_houses(paths):
+def test_the_two_cheap_giant_houses_are_never_fitted_on_but_still_scored(paths):
     spec = installed(SLUG, paths)
     train_raw, _, _ = read_raw(spec, paths)
-    kept = spec.clean_train(train_raw)
-    assert sorted(set(train_raw["Id"]) - set(kept["Id"])) == ["1299", "524"]
+    excluded = spec.exclude_from_fit(train_raw)
+    assert sorted(train_raw.loc[excluded, "Id"]) == ["1299", "524"]
     data, folds = prepare(spec, paths, seed=42)
-    assert len(data.X) == len(folds) == 1458 and np.allclose(data.y, np.log1p(kept["SalePrice"]))
+    # every row, the two included, is in a fold and has its target; only fitting skips them
+    assert len(data.X) == len(folds) == 1460 and (folds >= 0).all()
+    assert np.allclose(data.y, np.log1p(train_raw["SalePrice"])) and data.fit_rows.sum() == 1458
 
 
 def test_skewed_columns_are_learned_in_fit_only():
@@ -83,9 +85,10 @@ def test_train_ensemble_and_a_valid_submission_of_prices(paths):
     spec = dataclasses.replace(fast_spec(installed(SLUG, paths), only=["lasso", "lightgbm", "keras_mlp"], **FAST),
                                folds=FoldScheme(kind="kfold", n_splits=2))
     runs = {r.model: r for r in train(spec, paths, seed=42)}
-    assert runs["lasso"].cv_score < 0.125 and runs["keras_mlp"].cv_score < 0.5  # 3 epochs only
+    # the two cheap giant houses are scored (never fitted on): honest 2-fold figures are ~0.13
+    assert runs["lasso"].cv_score < 0.14 and runs["keras_mlp"].cv_score < 0.5  # 3 epochs only
     result, path = ensemble(spec, paths, seed=42)
-    assert result.cv_score < 0.13
+    assert result.cv_score < 0.14
     check_submission_file(spec, paths, path)
     prices = pd.read_csv(path)["SalePrice"]
     assert len(prices) == 1459 and 100_000 < prices.median() < 250_000

@@ -17,8 +17,9 @@ def test_tuning_saves_the_best_parameters_and_resumes(paths, tmp_path):
     assert saved["cv_score"] > 0.75
     tune(spec, paths, "logreg", trials=2, seed=0, params_file=target)
     assert json.loads(target.read_text())["logreg"]["trials"] == 5  # the study was resumed
-    db = paths.competition_artifacts("titanic") / "tuning" / "logreg.db"
-    assert len(optuna.load_study(study_name="logreg", storage=f"sqlite:///{db}").trials) == 5
+    study = json.loads(target.read_text())["logreg"]["study"]  # logreg-<hash of data, folds, space>
+    db = paths.competition_artifacts("titanic") / "tuning" / f"{study}.db"
+    assert study.startswith("logreg-") and len(optuna.load_study(study_name=study, storage=f"sqlite:///{db}").trials) == 5
 
 
 def test_keras_search_space_gives_builder_parameters():

@@ -10,7 +10,7 @@ import numpy as np
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 from . import models
-from .features import drop_outliers, make_features
+from .features import cheap_giant_houses, make_features
 
 SPEC = CompetitionSpec(
     slug="house-prices-advanced-regression-techniques",
@@ -25,8 +25,8 @@ SPEC = CompetitionSpec(
     transform_target=lambda s: np.log1p(s.to_numpy()),
     to_submission_values=np.expm1,
     # De Cock's documentation of the Ames data recommends removing houses over 4000 sq ft; the two in
-    # train that sold far too cheap (partial sales) are dropped before folds (features.drop_outliers)
-    clean_train=drop_outliers,
+    # train that sold far too cheap (partial sales) are never fitted on, but still scored out of fold
+    exclude_from_fit=cheap_giant_houses,
     models=(
         ModelSpec("lasso", models.build_lasso, search_space=models.space_lasso,
                   description="Lasso on log1p-deskewed, scaled, one-hot features"),

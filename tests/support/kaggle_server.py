@@ -47,7 +47,8 @@ SERVICE_PREFIX = "/api/v1/competitions.CompetitionApiService/"
 HANDLER_TIMEOUT_S = 5.0
 
 #: what ``fail(mode)`` can answer; see :meth:`FakeKaggle.fail`
-FAILURE_MODES = ("401", "403", "404", "429", "500", "503", "daily_limit", "drop", "truncate")
+FAILURE_MODES = ("401", "403", "404", "429", "500", "503", "daily_limit", "daily_limit_google", "drop",
+                 "truncate")
 
 DAILY_LIMIT_MESSAGE = ("Submission not allowed:  Your team has used its daily Submission allowance "
                        "(5) today, please try again tomorrow UTC (7.2 hours from now).")
@@ -198,6 +199,7 @@ class FakeKaggle:
 
         Modes: "401", "403", "404", "429", "500", "503" (a JSON error with that code; 403 says the
         rules are not accepted), "daily_limit" (HTTP 400 with Kaggle's daily-allowance message;
+        "daily_limit_google": HTTP 429, the same message in Google's {"error": {...}} shape;
         by default only on CreateSubmission), "drop" (read the request, close the socket without
         an answer), "truncate" (the zip GET announces the full Content-Length but sends half and
         closes; only on "storage"). ``on`` limits it to one endpoint: an RPC name such as
@@ -223,7 +225,8 @@ class FakeKaggle:
 
     # ---- internals used by the handler ----------------------------------------------------
     def _take_failure(self, endpoint: str) -> Optional[str]:
-        defaults = {"truncate": "storage", "daily_limit": "CreateSubmission"}
+        defaults = {"truncate": "storage", "daily_limit": "CreateSubmission",
+                    "daily_limit_google": "CreateSubmission"}
         with self._lock:
             for failure in self.failures:
                 target = failure.on or defaults.get(failure.mode)
@@ -299,6 +302,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._drop()
         if mode == "daily_limit":
             return self._error(400, DAILY_LIMIT_MESSAGE)
+        if mode == "daily_limit_google":  # the same answer in Google's error shape
+            return self._json(429, {"error": {"code": 429, "message": DAILY_LIMIT_MESSAGE,
+                                              "status": "RESOURCE_EXHAUSTED"}})
         if mode == "403":
             return self._error(403, "You must accept this competition's rules before you can "
                                     "download files or make submissions.")

@@ -136,6 +136,16 @@ def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
                seed=int(seed))
 
 
+@_kit_task(help={"comp": COMP, "limit": "show at most this many runs (default 30)"})
+def runs(c, comp, limit=30):
+    """List the competition's recorded runs, newest first: CV, public score, what changed."""
+    from common.records import runs_table
+    from common.report import console
+
+    _spec(comp)
+    console().print(runs_table(_paths(c), comp, limit=int(limit)))
+
+
 @_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
                  "seed": SEED})
 def run(c, comp, source=None, seed=DEFAULT_SEED):
@@ -147,6 +157,6 @@ def run(c, comp, source=None, seed=DEFAULT_SEED):
         score(c, comp)
 
 
-ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score)
+ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

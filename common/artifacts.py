@@ -42,6 +42,8 @@ class ModelRun:
     n_seeds: int
     folds_fingerprint: str
     params: dict = field(default_factory=dict)
+    # every parameter of the built estimator (get_params, nested ones included), JSON-safe
+    estimator_params: dict = field(default_factory=dict)
     oof: np.ndarray | None = field(default=None, repr=False)
     test: np.ndarray | None = field(default=None, repr=False)
 

@@ -1,6 +1,10 @@
 """The steps behind the tasks: train, ensemble, write a submission. Tasks stay thin."""
 
+import time
+
 import numpy as np
+
+from . import records
 
 from .artifacts import RunWriter, load_run, trained_models
 from .config import Paths
@@ -45,6 +49,7 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
             writer.discard()
             raise
         backup = writer.commit(run)
+        records.record_train(paths, spec.slug, run)
         if backup is not None:
             out.print(f"[dim]previous {name} run kept in {backup}[/dim]")
         runs.append(run)
@@ -63,6 +68,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     methods = available_blenders(spec.task)
     if method is not None and method not in methods:
         raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
+    started = time.perf_counter()
     data, folds = prepare(spec, paths, seed)
     runs = [load_run(paths, spec.slug, name) for name in names]
     check_compatible(runs, folds_fingerprint(folds))
@@ -87,6 +93,8 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
                                 "fold_scores": chosen.fold_scores,
                                 "model_cv_scores": {r.model: r.cv_score for r in runs},
                                 "ensemble_cv_scores": {r.method: r.cv_score for r in results}})
+    records.record_ensemble(paths, spec.slug, chosen, names, metric=metric.name, seed=seed, file=path.name,
+                            seconds=round(time.perf_counter() - started, 2), folds_fingerprint=folds_fingerprint(folds))
     out.print(f"submission written: {path}")
     return chosen, path
 

@@ -146,6 +146,14 @@ def runs(c, comp, limit=30):
     console().print(runs_table(_paths(c), comp, limit=int(limit)))
 
 
+@_kit_task(help={"comp": COMP})
+def report(c, comp):
+    """Write reports/<comp>/report.html: scores, diagnostics, importance, ensemble, submissions."""
+    from common.report_html import write_report
+
+    print(f"report written: {write_report(_spec(comp), _paths(c))}")
+
+
 @_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
                  "seed": SEED})
 def run(c, comp, source=None, seed=DEFAULT_SEED):
@@ -157,6 +165,6 @@ def run(c, comp, source=None, seed=DEFAULT_SEED):
         score(c, comp)
 
 
-ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs)
+ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs, report)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

@@ -2,12 +2,14 @@
 
 Where the model's last step has ``feature_importances_`` (trees) or ``coef_`` (linear models),
 those are used, named by the pipeline's output features. Otherwise a permutation importance on
-a small sample of each fold's own validation rows (never rows the fold model trained on).
+a small sample of each fold's own validation rows (never rows the fold model trained on),
+for as many folds as fit in a few seconds.
 Keras models are skipped: loading TensorFlow and predicting per permuted column costs more
 than a report should.
 """
 
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ from .cv import predict_values
 
 MAX_ROWS = 200  # validation rows per fold for permutation importance
 MAX_COLUMNS = 100  # wider inputs are not permuted (too slow for a report)
+PERMUTATION_SECONDS = 5.0  # after this, no further fold is permuted (the mean is over the folds done)
 _FOLD = re.compile(r"^fold(\d+)(?:-seed\d+)?$")
 
 
@@ -61,7 +64,7 @@ def _permutation(estimator, X, y, metric, task, seed) -> pd.Series:
     from sklearn.inspection import permutation_importance
 
     sign = 1 if metric.greater_is_better else -1
-    result = permutation_importance(estimator, X, y, n_repeats=2, random_state=seed,
+    result = permutation_importance(estimator, X, y, n_repeats=1, random_state=seed,
                                     scoring=lambda est, X_, y_: sign * metric(y_, predict_values(est, X_, task)))
     series = pd.Series(result.importances_mean, index=[str(c) for c in X.columns])
     series.attrs["kind"] = "permutation"
@@ -77,12 +80,15 @@ def model_importance(folder, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray, 
         return None
     per_fold, kind = [], None
     rng = np.random.default_rng(seed)
+    started = time.perf_counter()
     for name in names:
         estimator = load_fold_model(folder, name)
         series = _builtin(estimator, X.columns)
         if series is None:
             if X.shape[1] > MAX_COLUMNS:
                 return None
+            if per_fold and time.perf_counter() - started > PERMUTATION_SECONDS:
+                break
             rows = np.flatnonzero(folds == int(_FOLD.match(name).group(1)))
             rows = np.sort(rng.choice(rows, size=min(MAX_ROWS, len(rows)), replace=False))
             series = _permutation(estimator, X.iloc[rows], y[rows], metric, task, seed)
@@ -90,5 +96,5 @@ def model_importance(folder, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray, 
         total = series.abs().sum()
         per_fold.append(series / total if total > 0 else series)
     mean = pd.concat(per_fold, axis=1).fillna(0.0).mean(axis=1)
-    mean.attrs["kind"] = kind
+    mean.attrs["kind"] = kind if len(per_fold) == len(names) else f"{kind}, {len(per_fold)} of {len(names)} folds"
     return mean

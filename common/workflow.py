@@ -14,6 +14,7 @@ from .ensemble import EnsembleResult, available_blenders, blend, check_compatibl
 from .errors import KitError
 from .fileio import save_npy, write_json
 from .folds import folds_fingerprint, load_or_make_folds, time_order
+from .progress import TrainProgress
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
 from .submission import build_submission, write_submission
@@ -39,20 +40,23 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     if tuned:
         out.print(f"tuned parameters from {tuned_params_file(spec.slug)} for: {', '.join(tuned)}")
     runs = []
-    for name in names:
-        writer = RunWriter(paths, spec.slug, name)
-        try:
-            with out.status(f"training {name}…"):
+    with TrainProgress(out, names, spec.folds.n_splits) as progress:
+        for name in names:
+            writer = RunWriter(paths, spec.slug, name)
+            progress.start_model(name)
+            try:
                 run = run_cv(spec, name, data, folds, seed=seed, n_seeds=n_seeds, params=params, writer=writer,
-                             on_fold=lambda k, s, name=name: out.print(f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
-        except BaseException:
-            writer.discard()
-            raise
-        backup = writer.commit(run)
-        records.record_train(paths, spec.slug, run)
-        if backup is not None:
-            out.print(f"[dim]previous {name} run kept in {backup}[/dim]")
-        runs.append(run)
+                             on_fold=lambda k, s, name=name: progress.fold_done(
+                                 k, f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
+            except BaseException:
+                writer.discard()
+                raise
+            progress.model_done()
+            backup = writer.commit(run)
+            records.record_train(paths, spec.slug, run)
+            if backup is not None:
+                out.print(f"[dim]previous {name} run kept in {backup}[/dim]")
+            runs.append(run)
     out.print(training_table(runs, f"{spec.slug}: {spec.folds.n_splits}-fold CV {spec.metric_name}"))
     out.print(f"artifacts in {paths.competition_artifacts(spec.slug)}")
     return runs

@@ -154,6 +154,31 @@ def report(c, comp):
     print(f"report written: {write_report(_spec(comp), _paths(c))}")
 
 
+@_kit_task(help={"comp": COMP, "yes": "do not ask for confirmation",
+                 "submissions": "also remove submissions/<comp>/ (files sent to Kaggle and their records)",
+                 "raw": "also remove data/<comp>/ with the downloaded raw files"})
+def clean(c, comp, yes=False, submissions=False, raw=False):
+    """Remove a competition's generated files: models, folds, reports (not submissions or raw data)."""
+    import sys
+
+    from common.housekeeping import describe, generated_files, remove
+
+    _spec(comp)
+    targets = generated_files(_paths(c), comp, submissions=submissions, raw=raw)
+    if not targets:
+        print(f"nothing to clean for {comp}")
+        return
+    print(f"this removes:\n{describe(targets)}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise KitError("not removing anything without confirmation; rerun with --yes")
+        if input("remove them? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return
+    remove(targets)
+    print("removed")
+
+
 @_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
                  "seed": SEED})
 def run(c, comp, source=None, seed=DEFAULT_SEED):
@@ -165,6 +190,6 @@ def run(c, comp, source=None, seed=DEFAULT_SEED):
         score(c, comp)
 
 
-ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs, report)
+ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs, report, clean)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

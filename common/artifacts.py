@@ -9,19 +9,21 @@
   and put back on load.
 
 A new run replaces the folder as a whole; the previous one is moved to
-``artifacts/<slug>/.history/`` rather than deleted.
+``artifacts/<slug>/.history/`` rather than deleted, and only the last ``HISTORY_KEEP`` (config.py)
+previous runs of each model are kept there.
 """
 
+import re
 import shutil
 import tempfile
-import time
+from datetime import datetime
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 
-from .config import Paths
+from .config import HISTORY_KEEP, Paths
 from .errors import KitError
 from .fileio import read_json, write_json
 
@@ -89,10 +91,23 @@ def load_fold_model(folder: Path, name: str):
     return estimator
 
 
+def prune_history(folder: Path, model: str, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` previous runs of ``model`` in ``folder/.history``."""
+    history = folder / HISTORY
+    pattern = re.compile(rf"^{re.escape(model)}-(\d{{8}}-\d{{6}}(?:-\d{{6}})?)$")
+    runs = sorted((m.group(1), p) for p in history.glob(f"{model}-*")
+                  if (m := pattern.match(p.name)) and p.is_dir()) if history.exists() else []
+    old = [p for _, p in runs[:max(len(runs) - keep, 0)]]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
 class RunWriter:
     """Collects one run's files in a temporary folder and swaps it in when the run completes."""
 
-    def __init__(self, paths: Paths, slug: str, model: str):
+    def __init__(self, paths: Paths, slug: str, model: str, keep: int = HISTORY_KEEP):
+        self.keep = keep  # previous runs of this model kept in .history/
         self.target = paths.model_artifacts(slug, model)
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{model}.", suffix=".tmp", dir=self.target.parent))
@@ -107,11 +122,13 @@ class RunWriter:
         write_json(self.folder / "result.json", run.record())
         backup = None
         if self.target.exists():
-            backup = self.target.parent / HISTORY / f"{self.target.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+            # microseconds: two runs within a second keep distinct names, and names sort by time
+            backup = self.target.parent / HISTORY / f"{self.target.name}-{datetime.now():%Y%m%d-%H%M%S-%f}"
             backup.parent.mkdir(exist_ok=True)
             self.target.rename(backup)
         self.folder.rename(self.target)
-        return backup
+        prune_history(self.target.parent, self.target.name, self.keep)
+        return backup if backup is None or backup.exists() else None
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -13,7 +13,7 @@ from .data import CompetitionData, load_competition_data
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
 from .errors import KitError
 from .fileio import save_npy, write_json
-from .folds import folds_fingerprint, load_or_make_folds, time_order
+from .folds import folds_fingerprint, folds_seed_note, load_or_make_folds, time_order
 from .progress import TrainProgress
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
@@ -25,6 +25,9 @@ ENSEMBLE_DIR = "_ensemble"
 def prepare(spec: CompetitionSpec, paths: Paths, seed: int) -> tuple[CompetitionData, np.ndarray]:
     """Load the features and the stored folds (making them once, if this is the first run)."""
     data = load_competition_data(spec, paths)
+    note = folds_seed_note(paths, spec.slug, seed)
+    if note:
+        console().print(f"[yellow]{note}[/yellow]")
     folds = load_or_make_folds(spec, paths, data.train_ids, data.y, data.X, seed=seed)
     return data, folds
 

@@ -242,7 +242,9 @@ def changes(previous: RunRecord | None, current: RunRecord, limit: int = 4) -> l
         old, new = (f"{(r.git_commit or '?')[:7]}{'+dirty' if r.dirty else ''}" for r in (previous, current))
         lines.append(f"code {old}→{new}")
     before, after = _flatten(previous.params), _flatten(current.params)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k)
+                     # a new seed reaches every random_state / seed parameter: said once above
+                     and not (previous.seed != current.seed and re.split(r"__|\.", k)[-1] in ("random_state", "seed")))
     for key in changed[:limit]:
         lines.append(f"{key.rsplit('.', 1)[-1]}: {_short(before.get(key, '–'))}→{_short(after.get(key, '–'))}")
     if len(changed) > limit:

@@ -36,9 +36,11 @@ def test_train_ensemble_and_tune_append_records_with_every_parameter(paths, tmp_
 
 
 def test_changes_name_params_data_seed_and_code():
-    old = RunRecord("c", "train", ["m"], params={"m": {"C": 1.0, "depth": 3}}, data_hashes={"train.csv": "a"},
-                    seed=42, folds_fingerprint="f1", git_commit="abc1234def", dirty=False)
-    new = RunRecord("c", "train", ["m"], params={"m": {"C": 0.5, "depth": 3}}, data_hashes={"train.csv": "b"},
+    old = RunRecord("c", "train", ["m"], params={"m": {"C": 1.0, "depth": 3, "estimator": {"model__random_state": 42}}},
+                    data_hashes={"train.csv": "a"}, seed=42, folds_fingerprint="f1", git_commit="abc1234def",
+                    dirty=False)
+    new = RunRecord("c", "train", ["m"], params={"m": {"C": 0.5, "depth": 3, "estimator": {"model__random_state": 7}}},
+                    data_hashes={"train.csv": "b"},
                     seed=7, folds_fingerprint="f2", git_commit="abc1234def", dirty=True)
     assert changes(old, new) == ["data: train.csv", "folds changed", "seed 42→7", "code abc1234→abc1234+dirty",
                                  "C: 1.0→0.5"]

@@ -82,10 +82,12 @@ def json_safe(value):
 
 
 def builder_params(build, params: dict) -> dict:
-    """The builder's parameters with its defaults filled in: what this model was built with."""
+    """The builder's parameters with its defaults filled in: what this model was built with
+    (a default seed is left out: the CV loop replaces it, and the record has the run's seed)."""
     try:
         defaults = {name: p.default for name, p in inspect.signature(build).parameters.items()
-                    if p.default is not inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD}
+                    if p.default is not inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD
+                    and name not in ("random_state", "seed")}
     except (TypeError, ValueError):
         defaults = {}
     return json_safe({**defaults, **params})

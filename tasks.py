@@ -14,6 +14,7 @@ from common.errors import KitError
 
 COMP = "competition slug, as in the Kaggle URL (e.g. titanic)"
 SEED = f"random seed for folds and models (default {DEFAULT_SEED})"
+TRACK = "also log the new run records to a tracker: mlflow (pip install -e .[mlflow]; store: mlflow.db)"
 
 
 def _kit_task(*args, **kwargs):
@@ -36,6 +37,14 @@ def _paths(c) -> Paths:
     return Paths(Path(root)) if root else Paths()
 
 
+def _track(c, comp, track):
+    from common.tracking import track as send
+
+    line = send(_paths(c), comp, track)
+    if line:
+        print(line)
+
+
 def _spec(comp):
     from common.spec import load_competition
 
@@ -56,21 +65,24 @@ def download(c, comp, source=None, force=False):
 
 
 @_kit_task(help={"comp": COMP, "model": "model name(s), comma-separated; all of the competition's if omitted",
-                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)"})
-def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
+                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)", "track": TRACK})
+def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1, track=None):
     """Cross-validate models on the stored folds; save fold models, OOF and test predictions."""
     from common.workflow import train as run_training
 
     run_training(_spec(comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP, "models": "models to blend, comma-separated; all trained ones if omitted",
-                 "method": "use this blend (mean, weighted, rank, greedy, stacking) instead of the best by CV", "seed": SEED})
-def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED):
+                 "method": "use this blend (mean, weighted, rank, greedy, stacking) instead of the best by CV", "seed": SEED,
+                 "track": TRACK})
+def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED, track=None):
     """Blend trained models from OOF predictions, report honest CV, write the best's submission."""
     from common.workflow import ensemble as run_ensemble
 
     run_ensemble(_spec(comp), _paths(c), models=models, method=method, seed=int(seed))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP, "model": "the trained model whose test predictions to write"})
@@ -95,13 +107,15 @@ def validate(c, comp, file):
 
 @_kit_task(help={"comp": COMP, "file": "submission CSV; the newest in submissions/<comp>/ if omitted",
                  "message": "submission message; defaults to the models and CV score",
-                 "wait": "wait for Kaggle to score it and print the public score beside the CV score"})
-def submit(c, comp, file=None, message=None, wait=False):
+                 "wait": "wait for Kaggle to score it and print the public score beside the CV score",
+                 "track": TRACK})
+def submit(c, comp, file=None, message=None, wait=False, track=None):
     """Validate a submission and send it to Kaggle."""
     from common.kaggle_submit import submit_file
 
     submit_file(_spec(comp), _paths(c), Path(file) if file else None, message=message, wait=wait,
                 poll_s=float(c.config.kit.poll_seconds))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP})
@@ -127,13 +141,14 @@ def score(c, comp, file=None):
 
 @_kit_task(help={"comp": COMP, "model": "the model to tune (it needs a search_space in the spec)",
                  "trials": "number of trials in this call (default 30)",
-                 "timeout": "stop after this many seconds", "seed": SEED})
-def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
+                 "timeout": "stop after this many seconds", "seed": SEED, "track": TRACK})
+def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED, track=None):
     """Tune one model's hyperparameters with Optuna on the stored folds; a second call resumes."""
     from common.tuning import tune as run_tuning
 
     run_tuning(_spec(comp), _paths(c), model, trials=int(trials), timeout=float(timeout) if timeout else None,
                seed=int(seed))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP, "limit": "show at most this many runs (default 30)"})

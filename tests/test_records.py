@@ -3,6 +3,8 @@ lists them newest first with what changed."""
 
 import json
 
+import pytest
+
 from common import records
 from common.records import RunRecord, append, changes, json_safe, runs, set_public_score, with_changes
 from common.tuning import tune
@@ -11,6 +13,7 @@ from common.workflow import ensemble, train
 from .conftest import fast_spec, installed, run_invoke
 
 
+@pytest.mark.slow
 def test_train_ensemble_and_tune_append_records_with_every_parameter(paths, tmp_path):
     spec = fast_spec(installed("titanic", paths), only=["logreg", "lightgbm"], lightgbm={"n_estimators": 30})
     train(spec, paths, seed=42)

@@ -17,6 +17,7 @@ from common.fileio import os_error_message
 
 COMP = "competition slug, as in the Kaggle URL (e.g. titanic)"
 SEED = f"random seed for folds and models (default {DEFAULT_SEED})"
+TRACK = "also log the new run records to a tracker: mlflow (pip install -e .[mlflow]; store: mlflow.db)"
 
 
 def _kit_task(*args, **kwargs):
@@ -64,6 +65,14 @@ def _paths(c) -> Paths:
     return Paths(Path(root)) if root else Paths()
 
 
+def _track(c, comp, track):
+    from common.tracking import track as send
+
+    line = send(_paths(c), comp, track)
+    if line:
+        print(line)
+
+
 def _spec(c, comp):
     from common.spec import load_competition
 
@@ -96,21 +105,24 @@ def new(c, comp, source=None, metric=None, group=None, time=None):
 
 
 @_kit_task(help={"comp": COMP, "model": "model name(s), comma-separated; all of the competition's if omitted",
-                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)"})
-def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
+                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)", "track": TRACK})
+def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1, track=None):
     """Cross-validate models on the stored folds; save fold models, OOF and test predictions."""
     from common.workflow import train as run_training
 
     run_training(_spec(c, comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP, "models": "models to blend, comma-separated; all trained ones if omitted",
-                 "method": "use this blend (mean, weighted, rank, greedy, stacking) instead of the best by CV", "seed": SEED})
-def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED):
+                 "method": "use this blend (mean, weighted, rank, greedy, stacking) instead of the best by CV", "seed": SEED,
+                 "track": TRACK})
+def ensemble(c, comp, models=None, method=None, seed=DEFAULT_SEED, track=None):
     """Blend trained models from OOF predictions, report honest CV, write the best's submission."""
     from common.workflow import ensemble as run_ensemble
 
     run_ensemble(_spec(c, comp), _paths(c), models=models, method=method, seed=int(seed))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP, "model": "the trained model whose test predictions to write"})
@@ -132,13 +144,15 @@ def validate(c, comp, file):
 
 @_kit_task(help={"comp": COMP, "file": "submission CSV; the newest in submissions/<comp>/ if omitted",
                  "message": "submission message; defaults to the models and CV score",
-                 "wait": "wait for Kaggle to score it and print the public score beside the CV score"})
-def submit(c, comp, file=None, message=None, wait=False):
+                 "wait": "wait for Kaggle to score it and print the public score beside the CV score",
+                 "track": TRACK})
+def submit(c, comp, file=None, message=None, wait=False, track=None):
     """Validate a submission and send it to Kaggle."""
     from common.kaggle_submit import submit_file
 
     submit_file(_spec(c, comp), _paths(c), Path(file) if file else None, message=message, wait=wait,
                 poll_s=float(c.config.kit.poll_seconds))
+    _track(c, comp, track)
 
 
 @_kit_task(help={"comp": COMP})
@@ -164,13 +178,57 @@ def score(c, comp, file=None):
 
 @_kit_task(help={"comp": COMP, "model": "the model to tune (it needs a search_space in the spec)",
                  "trials": "number of trials in this call (default 30)",
-                 "timeout": "stop after this many seconds", "seed": SEED})
-def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
+                 "timeout": "stop after this many seconds", "seed": SEED, "track": TRACK})
+def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED, track=None):
     """Tune one model's hyperparameters with Optuna on the stored folds; a second call resumes."""
     from common.tuning import tune as run_tuning
 
     run_tuning(_spec(c, comp), _paths(c), model, trials=int(trials), timeout=float(timeout) if timeout else None,
                seed=int(seed))
+    _track(c, comp, track)
+
+
+@_kit_task(help={"comp": COMP, "limit": "show at most this many runs (default 30)"})
+def runs(c, comp, limit=30):
+    """List the competition's recorded runs, newest first: CV, public score, what changed."""
+    from common.records import runs_table
+    from common.report import console
+
+    _spec(c, comp)
+    console().print(runs_table(_paths(c), comp, limit=int(limit)))
+
+
+@_kit_task(help={"comp": COMP})
+def report(c, comp):
+    """Write reports/<comp>/report.html: scores, diagnostics, importance, ensemble, submissions."""
+    from common.report_html import write_report
+
+    print(f"report written: {write_report(_spec(c, comp), _paths(c))}")
+
+
+@_kit_task(help={"comp": COMP, "yes": "do not ask for confirmation",
+                 "submissions": "also remove submissions/<comp>/ (files sent to Kaggle and their records)",
+                 "raw": "also remove data/<comp>/ with the downloaded raw files"})
+def clean(c, comp, yes=False, submissions=False, raw=False):
+    """Remove a competition's generated files: models, folds, reports (not submissions or raw data)."""
+    import sys
+
+    from common.housekeeping import describe, generated_files, remove
+
+    _spec(c, comp)
+    targets = generated_files(_paths(c), comp, submissions=submissions, raw=raw)
+    if not targets:
+        print(f"nothing to clean for {comp}")
+        return
+    print(f"this removes:\n{describe(targets)}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise KitError("not removing anything without confirmation; rerun with --yes")
+        if input("remove them? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return
+    remove(targets)
+    print("removed")
 
 
 @_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
@@ -188,6 +246,7 @@ def run(c, comp, source=None, seed=DEFAULT_SEED):
         score(c, comp)
 
 
-ns = Collection(new, run, download, train, tune, ensemble, predict, validate, submit, submissions, score)
+ns = Collection(new, run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs, report,
+                clean)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

@@ -9,20 +9,22 @@
   and put back on load.
 
 A new run replaces the folder as a whole; the previous one is moved to
-``artifacts/<slug>/.history/`` rather than deleted.
+``artifacts/<slug>/.history/`` rather than deleted, and only the last ``HISTORY_KEEP`` (config.py)
+previous runs of each model are kept there.
 """
 
 import os
+import re
 import shutil
 import tempfile
-import time
+from datetime import datetime
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 
-from .config import Paths
+from .config import HISTORY_KEEP, Paths
 from .errors import KitError
 from .fileio import read_json, write_json
 
@@ -45,6 +47,8 @@ class ModelRun:
     params: dict = field(default_factory=dict)
     # sha256 of the raw files' manifest the run was trained on ("" for runs made before it was recorded)
     data_hash: str = ""
+    # every parameter of the built estimator (get_params, nested ones included), JSON-safe
+    estimator_params: dict = field(default_factory=dict)
     oof: np.ndarray | None = field(default=None, repr=False)
     test: np.ndarray | None = field(default=None, repr=False)
 
@@ -90,10 +94,23 @@ def load_fold_model(folder: Path, name: str):
     return estimator
 
 
+def prune_history(folder: Path, model: str, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` previous runs of ``model`` in ``folder/.history``."""
+    history = folder / HISTORY
+    pattern = re.compile(rf"^{re.escape(model)}-(\d{{8}}-\d{{6}}(?:-\d{{6}})?)$")
+    runs = sorted((m.group(1), p) for p in history.glob(f"{model}-*")
+                  if (m := pattern.match(p.name)) and p.is_dir()) if history.exists() else []
+    old = [p for _, p in runs[:max(len(runs) - keep, 0)]]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
 class RunWriter:
     """Collects one run's files in a temporary folder and swaps it in when the run completes."""
 
-    def __init__(self, paths: Paths, slug: str, model: str):
+    def __init__(self, paths: Paths, slug: str, model: str, keep: int = HISTORY_KEEP):
+        self.keep = keep  # previous runs of this model kept in .history/
         self.target = paths.model_artifacts(slug, model)
         self.target.parent.mkdir(parents=True, exist_ok=True)
         # the pid in the name tells a live run's folder from one a killed run left behind
@@ -110,11 +127,13 @@ class RunWriter:
         write_json(self.folder / "result.json", run.record())
         backup = None
         if self.target.exists():
-            backup = self.target.parent / HISTORY / f"{self.target.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+            # microseconds: two runs within a second keep distinct names, and names sort by time
+            backup = self.target.parent / HISTORY / f"{self.target.name}-{datetime.now():%Y%m%d-%H%M%S-%f}"
             backup.parent.mkdir(exist_ok=True)
             self.target.rename(backup)
         self.folder.rename(self.target)
-        return backup
+        prune_history(self.target.parent, self.target.name, self.keep)
+        return backup if backup is None or backup.exists() else None
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -15,6 +15,8 @@ EMBEDDING_CACHE = PROJECT_ROOT / "cache" / "sentence-embeddings"
 
 DEFAULT_SEED = 42
 DEFAULT_N_FOLDS = 5
+# previous runs of each model kept in artifacts/<slug>/.history/ (older ones are deleted)
+HISTORY_KEEP = 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,18 @@ class Paths:
     def submissions(self) -> Path:
         return self.root / "submissions"
 
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def runs_db(self) -> Path:
+        """The run records of every competition (common/records.py)."""
+        return self.root / "runs.sqlite"
+
+    def competition_reports(self, slug: str) -> Path:
+        return self.reports / slug
+
     def competition_data(self, slug: str) -> Path:
         return self.data / slug
 
@@ -44,6 +58,10 @@ class Paths:
 
     def folds_file(self, slug: str) -> Path:
         return self.data / slug / "folds.csv"
+
+    def folds_info(self, slug: str) -> Path:
+        """How the folds were made (the seed), beside folds.csv."""
+        return self.data / slug / "folds.json"
 
     def competition_artifacts(self, slug: str) -> Path:
         return self.artifacts / slug

@@ -13,6 +13,7 @@ import numpy as np
 from .artifacts import ModelRun, RunWriter
 from .data import CompetitionData
 from .folds import fold_indices, folds_fingerprint, time_order
+from .records import builder_params, estimator_params
 from .spec import CompetitionSpec
 
 SEED_PARAMS = ("random_state", "seed")
@@ -49,7 +50,8 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
     """Cross-validate one model of the spec on the stored folds; save fold models via ``writer``."""
     model_spec = spec.model(model_name)
     params = {**model_spec.params, **(params or {})}
-    if not seed_estimator(model_spec.build(**params), seed):
+    prototype = model_spec.build(**params)
+    if not seed_estimator(prototype, seed):
         n_seeds = 1  # a model without a seed gives the same fit every time
     metric = spec.metric
     order = time_order(spec, data.X)
@@ -81,9 +83,5 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
     return ModelRun(model=model_name, metric=metric.name, fold_scores=fold_scores,
                     cv_score=float(np.mean(fold_scores)), cv_std=float(np.std(fold_scores)),
                     seconds=round(time.perf_counter() - started, 2), seed=seed, n_seeds=n_seeds,
-                    folds_fingerprint=folds_fingerprint(folds), params=_jsonable(params), oof=oof, test=test)
-
-
-def _jsonable(params: dict) -> dict:
-    return {k: (v if isinstance(v, (int, float, str, bool, type(None), list, tuple)) else repr(v))
-            for k, v in params.items()}
+                    folds_fingerprint=folds_fingerprint(folds), params=builder_params(model_spec.build, params),
+                    estimator_params=estimator_params(prototype), oof=oof, test=test)

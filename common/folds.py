@@ -14,7 +14,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
 from .config import Paths
 from .errors import DataError, KitError
-from .fileio import atomic_path
+from .fileio import atomic_path, read_json, write_json
 from .spec import CompetitionSpec, FoldScheme
 
 FOLD = "fold"
@@ -90,4 +90,17 @@ def load_or_make_folds(spec: CompetitionSpec, paths: Paths, train_ids: pd.Series
     folds = assign_folds(spec.folds, y, seed=seed, groups=groups, order=time_order(spec, frame))
     with atomic_path(path, overwrite=False) as tmp:
         pd.DataFrame({spec.id_column: train_ids.to_numpy(), FOLD: folds}).to_csv(tmp, index=False)
+    write_json(paths.folds_info(spec.slug), {"seed": seed, "kind": spec.folds.kind, "n_splits": spec.folds.n_splits})
     return folds
+
+
+def folds_seed_note(paths: Paths, slug: str, seed: int) -> str | None:
+    """A note when the stored folds were made with another seed than the one asked for."""
+    info = paths.folds_info(slug)
+    if not info.exists() or not paths.folds_file(slug).exists():
+        return None
+    made_with = read_json(info).get("seed")
+    if made_with is None or made_with == seed:
+        return None
+    return (f"note: {paths.folds_file(slug)} was made with seed {made_with}; --seed={seed} seeds the models "
+            f"only. For new folds delete it (then retrain every model), or: invoke clean --comp={slug}")

@@ -12,6 +12,7 @@ from .config import Paths
 from .workflow import check_submission_file
 from .errors import KaggleError
 from .fileio import read_json, write_json
+from .records import record_submit, set_public_score
 from .report import console
 from .spec import CompetitionSpec
 from .submission import newest_submission
@@ -48,6 +49,7 @@ def submit_file(spec: CompetitionSpec, paths: Paths, file: Path | None, *, messa
     if record:
         _update_sidecar(csv, kaggle={"ref": result["ref"], "message": message, "status": result["status"],
                                      "submitted": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    submitted = record_submit(paths, spec.slug, csv.name, record, public_score=None, message=message)
     out.print(f"submitted (ref {result['ref']}); see https://www.kaggle.com/competitions/{spec.slug}/submissions")
     if not wait:
         return result
@@ -58,6 +60,8 @@ def submit_file(spec: CompetitionSpec, paths: Paths, file: Path | None, *, messa
     if record:
         _update_sidecar(csv, public_score=result["public_score"],
                         kaggle={**sidecar_of(csv).get("kaggle", {}), "status": result["status"]})
+    if result["public_score"] is not None:
+        set_public_score(paths, spec.slug, submitted.file, result["public_score"])
     cv = f"{record['cv_score']:.5f}" if record else "unknown"
     out.print(f"public score {result['public_score']} | CV {spec.metric_name} {cv}")
     return result
@@ -78,6 +82,8 @@ def submissions_table(spec: CompetitionSpec, paths: Paths) -> list[dict]:
         record = sidecar_of(csv) if csv else {}
         if record and row["public_score"] is not None and record.get("public_score") != row["public_score"]:
             _update_sidecar(csv, public_score=row["public_score"])
+        if csv and row["public_score"] is not None:
+            set_public_score(paths, spec.slug, csv.name, row["public_score"])
         table.add_row((row["date"] or "")[:19], row["file_name"] or "", row["status"],
                       "" if row["public_score"] is None else f"{row['public_score']:.5f}",
                       f"{record['cv_score']:.5f}" if record else "",

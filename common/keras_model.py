@@ -10,20 +10,47 @@ TensorFlow is imported only when a Keras model is fitted or loaded.
 """
 
 import os
+import sys
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
+
+from .progress import keras_callback
+
+
+@contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null while TensorFlow's native libraries load: their C++
+    code logs (e.g. "Could not find cuda drivers") before absl reads any setting, so
+    TF_CPP_MIN_LOG_LEVEL cannot stop it. A failed import still raises a Python exception."""
+    if "tensorflow" in sys.modules:
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def import_keras():
     """Import Keras quietly with deterministic ops; uses a GPU if TensorFlow sees one."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
-    import tensorflow as tf
+    with _native_stderr_silenced():
+        import keras
+        import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
     tf.config.experimental.enable_op_determinism()
     return keras
 
@@ -85,9 +112,10 @@ class _KerasBase(BaseEstimator):
         n_outputs, activation = self._head()
         model = self.build_fn(X_tr, n_outputs, activation, **(self.build_params or {}))
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=self._loss())
-        stop = keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)
+        callbacks = [keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)]
+        epoch_bar = keras_callback(keras)  # the live display's epoch bar, when there is one
         history = model.fit(_to_keras(X_tr), y_tr, validation_data=(_to_keras(X_val), y_val), epochs=self.epochs,
-                            batch_size=self.batch_size, callbacks=[stop], class_weight=self._class_weights(y_tr),
+                            batch_size=self.batch_size, callbacks=callbacks + ([epoch_bar] if epoch_bar else []), class_weight=self._class_weights(y_tr),
                             verbose=self.verbose, shuffle=True)
         self.model_ = model
         self.n_epochs_ = len(history.history["loss"])

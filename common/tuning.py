@@ -19,6 +19,8 @@ import numpy as np
 from .artifacts import data_hash
 from .config import Paths
 from .cv import run_cv
+from .folds import folds_fingerprint
+from .records import record_tune
 from .errors import KitError
 from .fileio import read_json, write_json
 from .report import console
@@ -110,5 +112,8 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
     entry = {"params": params, "cv_score": best.value, "trials": len(study.trials), "study": name,
              "tuned": time.strftime("%Y-%m-%d")}
     write_json(params_file, {**(read_json(params_file) if params_file.exists() else {}), model: entry})
+    record_tune(paths, spec.slug, model, params=params, cv_score=best.value, metric=metric.name, seed=seed,
+                trials=len(study.trials), seconds=round(time.perf_counter() - started, 2),
+                folds_fingerprint=folds_fingerprint(folds))
     out.print(f"saved to {params_file}; `invoke train --comp={spec.slug} --model={model}` uses them")
     return params

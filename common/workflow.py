@@ -3,10 +3,12 @@
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
+from . import records
 from .artifacts import RunWriter, data_hash, load_run, remove_stale_run_folders, trained_models
 from .config import Paths
 from .cv import run_cv
@@ -14,7 +16,8 @@ from .data import CompetitionData, encode_target, load_competition_data, read_ra
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible, check_data
 from .errors import KitError
 from .fileio import write_json
-from .folds import folds_fingerprint, load_or_make_folds, time_order
+from .folds import folds_fingerprint, folds_seed_note, load_or_make_folds, time_order
+from .progress import TrainProgress
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
 from .submission import SubmissionLayout, build_submission, layout_of, validate_file, write_submission
@@ -25,6 +28,9 @@ ENSEMBLE_DIR = "_ensemble"
 def prepare(spec: CompetitionSpec, paths: Paths, seed: int) -> tuple[CompetitionData, np.ndarray]:
     """Load the features and the stored folds (making them once, if this is the first run)."""
     data = load_competition_data(spec, paths)
+    note = folds_seed_note(paths, spec.slug, seed)
+    if note:
+        console().print(f"[yellow]{note}[/yellow]")
     folds = load_or_make_folds(spec, paths, data.train_ids, data.y, data.X, seed=seed)
     return data, folds
 
@@ -43,20 +49,24 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     if tuned:
         out.print(f"tuned parameters from {tuned_params_file(spec.slug)} for: {', '.join(tuned)}")
     runs = []
-    for name in names:
-        writer = RunWriter(paths, spec.slug, name)
-        try:
-            with out.status(f"training {name}…"):
+    with TrainProgress(out, names, spec.folds.n_splits) as progress:
+        for name in names:
+            writer = RunWriter(paths, spec.slug, name)
+            progress.start_model(name)
+            try:
                 run = run_cv(spec, name, data, folds, seed=seed, n_seeds=n_seeds, params=params, writer=writer,
-                             on_fold=lambda k, s, name=name: out.print(f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
-        except BaseException:
-            writer.discard()
-            raise
-        run.data_hash = trained_on
-        backup = writer.commit(run)
-        if backup is not None:
-            out.print(f"[dim]previous {name} run kept in {backup}[/dim]")
-        runs.append(run)
+                             on_fold=lambda k, s, name=name: progress.fold_done(
+                                 k, f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
+            except BaseException:
+                writer.discard()
+                raise
+            progress.model_done()
+            run.data_hash = trained_on
+            backup = writer.commit(run)
+            records.record_train(paths, spec.slug, run)
+            if backup is not None:
+                out.print(f"[dim]previous {name} run kept in {backup}[/dim]")
+            runs.append(run)
     out.print(training_table(runs, f"{spec.slug}: {spec.folds.n_splits}-fold CV {spec.metric_name}"))
     out.print(f"artifacts in {paths.competition_artifacts(spec.slug)}")
     return runs
@@ -72,6 +82,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     methods = available_blenders(spec.task, len(spec.targets))
     if method is not None and method not in methods:
         raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
+    started = time.perf_counter()
     runs = [load_run(paths, spec.slug, name) for name in names]  # before prepare: no folds for nothing
     data, folds = prepare(spec, paths, seed)
     check_compatible(runs, folds_fingerprint(folds), data_hash(paths.raw(spec.slug)), spec.slug)
@@ -99,6 +110,8 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
                                 "ensemble_cv_scores": {r.method: r.cv_score for r in results},
                                 **_provenance(runs)})
     _save_ensemble(paths, spec, chosen, results, names)
+    records.record_ensemble(paths, spec.slug, chosen, names, metric=metric.name, seed=seed, file=path.name,
+                            seconds=round(time.perf_counter() - started, 2), folds_fingerprint=folds_fingerprint(folds))
     out.print(f"submission written: {path}")
     return chosen, path
 

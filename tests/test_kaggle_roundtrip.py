@@ -8,6 +8,8 @@ import pytest
 
 from tests.support.kaggle_server import fake_kaggle, make_zip  # noqa: F401 (fixture)
 
+from common.records import runs
+
 from .conftest import real_data_dir, run_invoke
 
 
@@ -87,6 +89,8 @@ def test_submit_sends_the_validated_bytes_and_waits_for_the_score(kit, paths, fa
     assert sent.description == "ensemble-mean: logreg, lightgbm | CV accuracy 0.80000"
     assert "public score 0.78468" in result.stdout and "CV accuracy 0.80000" in result.stdout
     assert json.loads(csv.with_suffix(".json").read_text())["public_score"] == 0.78468
+    [record] = runs(paths, "titanic", "submit")  # the run record has it too
+    assert (record.file, record.cv_score, record.public_score) == (csv.name, 0.8, 0.78468)
 
 
 def test_submit_with_file_and_message(kit, paths, fake_kaggle):  # noqa: F811

@@ -1,0 +1,105 @@
+"""A live progress display for training (rich): model k of M, fold k of K, elapsed time and an
+estimate of what is left, plus a bar for the epochs of a Keras fit. Fits 80 columns.
+
+The display in use is reachable through ``active()`` (a context variable), so a Keras fit deep
+inside the CV loop can add its epoch bar without being passed anything; with no display active
+(a notebook calling ``run_cv``, a worker process) nothing is shown.
+"""
+
+from contextvars import ContextVar
+
+_ACTIVE: ContextVar = ContextVar("kit_progress", default=None)
+DESCRIPTION_WIDTH = 34
+
+
+def active():
+    """The ``TrainProgress`` being displayed, or None."""
+    return _ACTIVE.get()
+
+
+def _fit(text: str, width: int = DESCRIPTION_WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class TrainProgress:
+    """``with TrainProgress(console, models, n_folds) as p: p.start_model(name); p.fold_done(k, s)``."""
+
+    def __init__(self, console, models: list[str], n_folds: int):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.models, self.n_folds = list(models), n_folds
+        self.console = console
+        # 34 + 16 + 5 + 7 + 7 + separators: under 80 columns
+        self.progress = Progress(TextColumn(f"{{task.description:<{DESCRIPTION_WIDTH}}}"), BarColumn(bar_width=16),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                 console=console, transient=True)
+        self._model = None
+        self._folds_done = 0
+        self._task = None
+        self._epochs = None
+
+    def __enter__(self):
+        self.progress.start()
+        self._task = self.progress.add_task("starting", total=len(self.models) * self.n_folds)
+        self._token = _ACTIVE.set(self)
+        return self
+
+    def __exit__(self, *exc):
+        _ACTIVE.reset(self._token)
+        self.progress.stop()
+        return False
+
+    def _describe(self) -> None:
+        k = self.models.index(self._model) + 1
+        fold = min(self._folds_done + 1, self.n_folds)
+        text = f"model {k}/{len(self.models)} {self._model}"
+        self.progress.update(self._task, description=_fit(f"{_fit(text, 24)} fold {fold}/{self.n_folds}"))
+
+    def start_model(self, name: str) -> None:
+        self._model, self._folds_done = name, 0
+        self._describe()
+
+    def fold_done(self, k: int, message: str | None = None) -> None:
+        self._folds_done += 1
+        self.progress.advance(self._task)
+        if message:
+            self.progress.console.print(message)
+        self._describe()
+
+    def model_done(self) -> None:
+        """Count folds a model skipped (none, normally) so the bar ends full."""
+        missing = self.n_folds - self._folds_done
+        if missing > 0:
+            self.progress.advance(self._task, missing)
+
+    def epochs_started(self, total: int) -> None:
+        self._epochs = self.progress.add_task(_fit("  epochs (early stopping)"), total=total)
+
+    def epoch_done(self) -> None:
+        if self._epochs is not None:
+            self.progress.advance(self._epochs)
+
+    def epochs_finished(self) -> None:
+        if self._epochs is not None:
+            self.progress.remove_task(self._epochs)
+            self._epochs = None
+
+
+def keras_callback(keras):
+    """A Keras callback that drives the epoch bar of the active display, or None without one."""
+    progress = active()
+    if progress is None:
+        return None
+
+    class EpochBar(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            progress.epochs_started(self.params.get("epochs") or 0)
+
+        def on_epoch_end(self, epoch, logs=None):
+            progress.epoch_done()
+
+        def on_train_end(self, logs=None):
+            progress.epochs_finished()
+
+    return EpochBar()

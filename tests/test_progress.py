@@ -1,0 +1,75 @@
+"""The live training display: model k of M, fold k of K, times, an epoch bar for Keras; 80
+columns; no TensorFlow log lines reach the user."""
+
+import io
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from common.progress import TrainProgress, active
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def screen_lines(text: str) -> list[str]:
+    return [line for line in re.split(r"[\r\n]", ANSI.sub("", text)) if line.strip()]
+
+
+def terminal(width=80):
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), force_terminal=True, width=width, color_system=None)
+
+
+def test_display_names_model_and_fold_and_fits_80_columns():
+    console = terminal()
+    names = ["logreg", "a_model_with_a_very_long_descriptive_name"]
+    with TrainProgress(console, names, n_folds=5) as progress:
+        assert active() is progress
+        for name in names:
+            progress.start_model(name)
+            for k in range(5):
+                progress.progress.refresh()
+                progress.fold_done(k, f"  {name} fold {k}: accuracy 0.8000")
+            progress.model_done()
+        progress.epochs_started(50)
+        progress.epoch_done()
+        progress.progress.refresh()
+        progress.epochs_finished()
+    assert active() is None
+    lines = screen_lines(console.file.getvalue())
+    text = "\n".join(lines)
+    assert "model 1/2 logreg fold 3/5" in text and "model 2/2" in text and "fold 5/5" in text
+    assert "epochs" in text and "1/50" in text and "a_model_with_a_very_long_descriptive_name fold 4" in text
+    assert re.search(r"\d+:\d\d:\d\d", text)  # elapsed / remaining
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+
+
+@pytest.mark.slow
+def test_keras_fit_shows_an_epoch_bar_and_no_tensorflow_log_lines():
+    """A fresh interpreter, as a user's: TensorFlow is first imported by the fit."""
+    script = textwrap.dedent("""
+        import io, numpy as np
+        from rich.console import Console
+        from common.keras_model import KerasClassifier
+        from common.networks import build_mlp
+        from common.progress import TrainProgress
+        seen = []
+        console = Console(file=io.StringIO(), force_terminal=True, width=80)
+        with TrainProgress(console, ["keras"], 1) as progress:
+            progress.start_model("keras")
+            progress.epochs_started, real = (lambda total: (seen.append(total), real(total))), progress.epochs_started
+            X = np.random.default_rng(0).normal(size=(60, 3)); y = (X[:, 0] > 0).astype(int)
+            KerasClassifier(build_fn=build_mlp, build_params={"units": (4,)}, epochs=3, patience=2).fit(X, y)
+            progress.fold_done(0)
+        print("epochs", seen)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "epochs [3]" in result.stdout
+    noise = [line for line in (result.stdout + result.stderr).splitlines()
+             if re.search(r"tensorflow|absl|cuda|oneDNN|^[IWE]\d{4} ", line, re.IGNORECASE)]
+    assert noise == []

@@ -14,6 +14,9 @@ from common.errors import KitError
 
 COMP = "competition slug, as in the Kaggle URL (e.g. titanic)"
 SEED = f"random seed for folds and models (default {DEFAULT_SEED})"
+JOBS = "fits to run at once (local worker processes, or Ray tasks); each gets cores/jobs threads (default 1)"
+EXECUTOR = "where fits run: local (default) or ray (a local Ray unless --address is given; needs the [ray] extra)"
+ADDRESS = "address of a running Ray cluster, e.g. ray://host:10001 (with --executor=ray)"
 
 
 def _kit_task(*args, **kwargs):
@@ -56,12 +59,14 @@ def download(c, comp, source=None, force=False):
 
 
 @_kit_task(help={"comp": COMP, "model": "model name(s), comma-separated; all of the competition's if omitted",
-                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)"})
-def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1):
+                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)",
+                 "jobs": JOBS, "executor": EXECUTOR, "address": ADDRESS})
+def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1, jobs=1, executor="local", address=None):
     """Cross-validate models on the stored folds; save fold models, OOF and test predictions."""
     from common.workflow import train as run_training
 
-    run_training(_spec(comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
+    run_training(_spec(comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds), jobs=int(jobs),
+                 executor=executor, address=address)
 
 
 @_kit_task(help={"comp": COMP, "models": "models to blend, comma-separated; all trained ones if omitted",
@@ -137,11 +142,11 @@ def tune(c, comp, model, trials=30, timeout=None, seed=DEFAULT_SEED):
 
 
 @_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
-                 "seed": SEED})
-def run(c, comp, source=None, seed=DEFAULT_SEED):
+                 "seed": SEED, "jobs": JOBS, "executor": EXECUTOR, "address": ADDRESS})
+def run(c, comp, source=None, seed=DEFAULT_SEED, jobs=1, executor="local", address=None):
     """The whole job: download, train every model, ensemble, and (practice competitions) score."""
     download(c, comp, source=source)
-    train(c, comp, seed=seed)
+    train(c, comp, seed=seed, jobs=jobs, executor=executor, address=address)
     ensemble(c, comp, seed=seed)
     if _spec(comp).practice_source is not None:
         score(c, comp)

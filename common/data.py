@@ -159,11 +159,11 @@ class CompetitionData:
     sample_submission: pd.DataFrame
 
 
-def read_csv(path: Path, what: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {what} {path}: {exc}") from exc
+def read_csv(path: Path, what: str, *, string_columns=()) -> pd.DataFrame:
+    """The CSV as a typed frame, through the columnar cache (common/columnar.py)."""
+    from .columnar import read_table
+
+    return read_table(path, what, string_columns=string_columns)
 
 
 def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

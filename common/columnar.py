@@ -75,7 +75,8 @@ def narrow_types(frame: pd.DataFrame, string_columns=()) -> pd.DataFrame:
             narrow = column.astype(np.float32)
             exact = np.array_equal(narrow.to_numpy(np.float64), column.to_numpy(np.float64), equal_nan=True)
             out[name] = narrow if exact else column
-        elif column.dtype == object and _all_strings(column) and \
+        elif (pd.api.types.is_string_dtype(column) and not isinstance(column.dtype, pd.CategoricalDtype)
+              and _all_strings(column)) and \
                 column.nunique() <= MAX_CATEGORY_SHARE * max(1, column.notna().sum()):
             out[name] = column.astype("category")
         else:

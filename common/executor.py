@@ -257,7 +257,8 @@ def _run_job_from_file(job: Job, path: str, threads: int) -> JobResult:
 
 class RayExecutor(Executor):
     """Jobs as Ray tasks; the data is put in the object store once. Without ``address`` a local
-    Ray is started (or the one already running in this process is used)."""
+    Ray is started (or the one already running in this process is used). On a cluster, the
+    kit's code and packages must be installed on every node (Ray ships the data, not the code)."""
 
     name = "ray"
 
@@ -270,7 +271,13 @@ class RayExecutor(Executor):
             self._started_here = True
         total = int(ray.cluster_resources().get("CPU", 1))
         super().__init__(jobs or total, total)
+        # a task's threads must fit on one machine of the cluster
+        self.largest_node = max([int(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")] or [1])
         self._data, self._ref = None, None
+
+    @property
+    def threads(self) -> int:
+        return max(1, min(self.cores // self.jobs, self.largest_node))
 
     def map(self, jobs, data):
         ray = import_ray()

@@ -238,6 +238,7 @@ class LokyExecutor(Executor):
         return self._path
 
     def close(self):
+        self._data, self._path = None, None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None

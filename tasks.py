@@ -18,6 +18,9 @@ from common.fileio import os_error_message
 COMP = "competition slug, as in the Kaggle URL (e.g. titanic)"
 SEED = f"random seed for folds and models (default {DEFAULT_SEED})"
 TRACK = "also log the new run records to a tracker: mlflow (pip install -e .[mlflow]; store: mlflow.db)"
+JOBS = "fits to run at once (local worker processes, or Ray tasks); each gets cores/jobs threads (default 1)"
+EXECUTOR = "where fits run: local (default) or ray (a local Ray unless --address is given; needs the [ray] extra)"
+ADDRESS = "address of a running Ray cluster, e.g. ray://host:10001 (with --executor=ray)"
 
 
 def _kit_task(*args, **kwargs):
@@ -105,12 +108,14 @@ def new(c, comp, source=None, metric=None, group=None, time=None):
 
 
 @_kit_task(help={"comp": COMP, "model": "model name(s), comma-separated; all of the competition's if omitted",
-                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)", "track": TRACK})
-def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1, track=None):
+                 "seed": SEED, "seeds": "seeds per fold, averaged (default 1)", "track": TRACK,
+                 "jobs": JOBS, "executor": EXECUTOR, "address": ADDRESS})
+def train(c, comp, model=None, seed=DEFAULT_SEED, seeds=1, track=None, jobs=1, executor="local", address=None):
     """Cross-validate models on the stored folds; save fold models, OOF and test predictions."""
     from common.workflow import train as run_training
 
-    run_training(_spec(c, comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds))
+    run_training(_spec(c, comp), _paths(c), only=model, seed=int(seed), n_seeds=int(seeds), jobs=int(jobs),
+                 executor=executor, address=address)
     _track(c, comp, track)
 
 
@@ -232,15 +237,15 @@ def clean(c, comp, yes=False, submissions=False, raw=False):
 
 
 @_kit_task(help={"comp": COMP, "source": "as for download: a folder in Kaggle's layout or a zip",
-                 "seed": SEED})
-def run(c, comp, source=None, seed=DEFAULT_SEED):
+                 "seed": SEED, "jobs": JOBS, "executor": EXECUTOR, "address": ADDRESS})
+def run(c, comp, source=None, seed=DEFAULT_SEED, jobs=1, executor="local", address=None):
     """The whole job: download, train every model, ensemble, and (practice competitions) score."""
     raw = _paths(c).raw(comp)
     if source is None and raw.exists():  # `invoke new` or an earlier run got the files already
         print(f"using the competition files in {raw}")
     else:
         download(c, comp, source=source)
-    train(c, comp, seed=seed)
+    train(c, comp, seed=seed, jobs=jobs, executor=executor, address=address)
     ensemble(c, comp, seed=seed)
     if _spec(c, comp).practice_source is not None:
         score(c, comp)

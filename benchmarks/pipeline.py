@@ -2,6 +2,7 @@
 
     python benchmarks/pipeline.py                       # titanic and house prices
     python benchmarks/pipeline.py --comp titanic --runs 2
+    python benchmarks/pipeline.py --jobs 2                 # or --executor ray (a local Ray)
 
 Each run uses a fresh scratch root (nothing in data/ or artifacts/ is reused) and calls the
 real CLI, so the wall time includes Python and TensorFlow start-up. Prints wall seconds, peak
@@ -31,13 +32,13 @@ def invoke(args, root: Path) -> None:
         sys.exit(f"invoke {' '.join(args)} failed:\n{result.stderr[-2000:]}")
 
 
-def run_pipeline(comp: str) -> dict:
+def run_pipeline(comp: str, train_flags=()) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         source = SHARED / comp
         started = time.perf_counter()
         invoke(["download", f"--comp={comp}", *([f"--source={source}"] if source.is_dir() else [])], root)
-        invoke(["train", f"--comp={comp}"], root)
+        invoke(["train", f"--comp={comp}", *train_flags], root)
         invoke(["ensemble", f"--comp={comp}"], root)
         seconds = time.perf_counter() - started
         [csv] = (root / "submissions" / comp).glob("*.csv")
@@ -98,7 +99,10 @@ def main() -> None:
     parser.add_argument("--autogluon-seconds", type=int, default=300)
     parser.add_argument("--autogluon-python", default=sys.executable,
                         help="a Python with autogluon.tabular installed (default: this one)")
+    parser.add_argument("--jobs", type=int, default=1, help="invoke train --jobs (fits at once)")
+    parser.add_argument("--executor", default="local", help="invoke train --executor (local or ray)")
     args = parser.parse_args()
+    train_flags = [f"--jobs={args.jobs}", f"--executor={args.executor}"]
     sys.path.insert(0, str(ROOT))
     from common.metrics import get_metric
 
@@ -107,7 +111,7 @@ def main() -> None:
         runs = []
         for i in range(args.runs):
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            result = run_pipeline(comp)
+            result = run_pipeline(comp, train_flags)
             peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
             sign = 1 if get_metric(result["metric"]).greater_is_better else -1
             best = max(result["singles"].items(), key=lambda kv: sign * kv[1])

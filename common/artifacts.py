@@ -120,6 +120,11 @@ class RunWriter:
     def save_model(self, estimator, name: str) -> None:
         save_fold_model(estimator, self.folder, name)
 
+    def save_files(self, files: dict) -> None:
+        """A fold model saved elsewhere (by a worker), as file name -> bytes."""
+        for name, content in files.items():
+            (self.folder / name).write_bytes(content)
+
     def commit(self, run: ModelRun) -> Path | None:
         """Write predictions and record, then move the folder into place; returns the backup path."""
         np.save(self.folder / "oof.npy", run.oof)

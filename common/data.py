@@ -190,9 +190,12 @@ class CompetitionData:
 
 
 def read_csv(path: Path, what: str, *, string_columns=()) -> pd.DataFrame:
-    """Read a CSV; ``string_columns`` (ids) keep their exact text ("007" stays "007")."""
+    """The CSV as a typed frame, through the columnar cache (common/columnar.py); ``string_columns``
+    (ids) keep their exact text ("007" stays "007")."""
+    from .columnar import read_table
+
     try:
-        return pd.read_csv(path, dtype={c: str for c in string_columns})
+        return read_table(path, what, string_columns=string_columns)
     except UnicodeDecodeError:
         raise checks.encoding_error(path, what) from None
     except pd.errors.EmptyDataError:

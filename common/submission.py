@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PROJECT_ROOT, Paths
-from .errors import DataError, SubmissionError, plain
+from .errors import DataError, SubmissionError
 from .fileio import atomic_path, write_json
 from .metrics import predicted_labels
 from .spec import CompetitionSpec

@@ -25,7 +25,6 @@ from .errors import KitError
 from .fileio import read_json, write_json
 from .report import console
 from .spec import CompetitionSpec, tuned_params_file
-from .folds import folds_fingerprint
 from .workflow import prepare
 
 

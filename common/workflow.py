@@ -15,6 +15,7 @@ from .cv import run_cv
 from .data import CompetitionData, encode_target, load_competition_data, read_raw
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible, check_data
 from .errors import KitError
+from .executor import make_executor
 from .fileio import write_json
 from .folds import folds_fingerprint, folds_seed_note, load_or_make_folds, time_order
 from .progress import TrainProgress
@@ -36,14 +37,29 @@ def prepare(spec: CompetitionSpec, paths: Paths, seed: int) -> tuple[Competition
 
 
 def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed: int, n_seeds: int = 1,
-          params: dict | None = None) -> list:
-    """Cross-validate the chosen models, save their artifacts and print a table of scores."""
+          params: dict | None = None, jobs: int = 1, executor: str = "local", address: str | None = None) -> list:
+    """Cross-validate the chosen models, save their artifacts and print a table of scores.
+
+    ``jobs`` / ``executor`` / ``address`` choose where the (model, fold, seed) fits run (see
+    common/executor.py); the results are the same wherever they run.
+    """
     names = spec.model_names(only)
     data, folds = prepare(spec, paths, seed)
+    runner = make_executor(jobs, executor, address)
+    try:
+        return _train_models(spec, paths, names, data, folds, seed=seed, n_seeds=n_seeds, params=params,
+                             runner=runner)
+    finally:
+        runner.close()
+
+
+def _train_models(spec, paths, names, data, folds, *, seed, n_seeds, params, runner) -> list:
     out = console()
     for folder in remove_stale_run_folders(paths, spec.slug):
         out.print(f"[dim]removed {folder}, left behind by a run that was killed[/dim]")
     trained_on = data_hash(paths.raw(spec.slug))
+    if runner.jobs > 1 or runner.name != "local":
+        out.print(f"running fits as {runner.describe()}")
     tuned_params = read_tuned_params(spec.slug)
     tuned = [n for n in names if n in tuned_params]
     if tuned:
@@ -55,6 +71,7 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
             progress.start_model(name)
             try:
                 run = run_cv(spec, name, data, folds, seed=seed, n_seeds=n_seeds, params=params, writer=writer,
+                             executor=runner,
                              on_fold=lambda k, s, name=name: progress.fold_done(
                                  k, f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
             except BaseException:

@@ -42,7 +42,7 @@ def build_svc(C=10.0, gamma="scale", pca_components=None, random_state=0):
 
 
 def build_extra_trees(n_estimators=200, max_features="sqrt", random_state=0):
-    return ExtraTreesClassifier(n_estimators=n_estimators, max_features=max_features, n_jobs=2,
+    return ExtraTreesClassifier(n_estimators=n_estimators, max_features=max_features,
                                 random_state=random_state)
 
 

@@ -76,7 +76,7 @@ def build_lightgbm(n_estimators=200, learning_rate=0.05, num_leaves=7, min_child
 
     gbm = LGBMRegressor(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
                         min_child_samples=min_child_samples, subsample=subsample, subsample_freq=1,
-                        colsample_bytree=colsample_bytree, reg_lambda=reg_lambda, n_jobs=2,
+                        colsample_bytree=colsample_bytree, reg_lambda=reg_lambda,
                         random_state=random_state, verbose=-1)
     return Pipeline([("lags", LagWindow()), ("model", RelativeToNewest(gbm))])
 

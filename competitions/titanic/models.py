@@ -31,12 +31,12 @@ def build_logreg(C=0.3):
 
 
 def build_random_forest(n_estimators=500, max_depth=7, min_samples_leaf=2, max_features="sqrt"):
-    return _with(RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, n_jobs=2,
+    return _with(RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth,
                                         min_samples_leaf=min_samples_leaf, max_features=max_features), scale=False)
 
 
 def build_extra_trees(n_estimators=500, max_depth=8, min_samples_leaf=2, max_features=0.5):
-    return _with(ExtraTreesClassifier(n_estimators=n_estimators, max_depth=max_depth, n_jobs=2,
+    return _with(ExtraTreesClassifier(n_estimators=n_estimators, max_depth=max_depth,
                                       min_samples_leaf=min_samples_leaf, max_features=max_features), scale=False)
 
 
@@ -46,7 +46,7 @@ def build_lightgbm(n_estimators=300, learning_rate=0.03, num_leaves=8, min_child
 
     return _with(LGBMClassifier(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
                                 min_child_samples=min_child_samples, subsample=subsample, subsample_freq=1,
-                                colsample_bytree=colsample_bytree, reg_lambda=reg_lambda, n_jobs=2,
+                                colsample_bytree=colsample_bytree, reg_lambda=reg_lambda,
                                 verbose=-1), scale=False)
 
 

@@ -1,0 +1,115 @@
+"""The kit's CV loop against a bare LightGBM loop on a synthetic table of N rows x 50 columns.
+
+    python benchmarks/scale.py --rows 1000000
+
+Builds the scale-benchmark practice competition with N train rows (30 decimal, 10 count and 10
+label columns; competitions/scale-benchmark) in a scratch root, then, each in its own process:
+
+- kit: ``invoke train --comp=scale-benchmark`` twice; the second is measured (its columnar
+  cache and folds are there, as on any rerun);
+- bare: ``pandas.read_csv`` of the same files, labels as categories (the same features), the
+  kit's folds and the model's parameters, LightGBM fitted fold by fold with every core.
+
+Wall time and peak memory (max RSS) are per process; both sides run with
+OMP_WAIT_POLICY=PASSIVE (a fair setting on a machine shared with other work). The last line is
+``rows=N kit_s=... bare_s=... time_ratio=... kit_rss_mb=... bare_rss_mb=... rss_ratio=...``.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SLUG = "scale-benchmark"
+
+
+def measured(args: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Run a process; its wall seconds, its own peak RSS in MB, and its output."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile(mode="w+") as out:
+        # idle OpenMP threads sleep instead of spinning: on a machine shared with other work,
+        # spinning threads slow LightGBM down tenfold (both sides alike)
+        env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", **(env or {})}
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed ({proc.returncode}):\n{text[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, text
+
+
+def bare(root: str, params: dict) -> None:
+    """The bare side, in its own process: pandas, the kit's folds, LightGBM; prints the OOF AUC."""
+    import numpy as np
+    import pandas as pd
+    from lightgbm import LGBMClassifier
+    from sklearn.metrics import roc_auc_score
+
+    raw = Path(root) / "data" / SLUG / "raw"
+    train, test = pd.read_csv(raw / "train.csv"), pd.read_csv(raw / "test.csv")
+    folds = pd.read_csv(Path(root) / "data" / SLUG / "folds.csv")
+    fold = train[["id"]].merge(folds, on="id", how="left")["fold"].to_numpy()
+    y = train.pop("target").to_numpy()
+    X, X_test = train.drop(columns=["id"]), test.drop(columns=["id"])
+    for name in [c for c in X.columns if c.startswith("label")]:
+        X[name], X_test[name] = X[name].astype("category"), X_test[name].astype("category")
+    oof, test_pred = np.zeros(len(X)), np.zeros(len(X_test))
+    for k in range(int(fold.max()) + 1):
+        model = LGBMClassifier(**params, verbose=-1, random_state=0, n_jobs=len(os.sched_getaffinity(0)))
+        model.fit(X[fold != k], y[fold != k])
+        oof[fold == k] = model.predict_proba(X[fold == k])[:, 1]
+        test_pred += model.predict_proba(X_test)[:, 1] / (fold.max() + 1)
+    np.save(Path(root) / "bare_oof.npy", oof)
+    print(f"bare OOF AUC {roc_auc_score(y, oof):.5f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="train rows (test: rows / 5)")
+    parser.add_argument("--bare", help=argparse.SUPPRESS)  # internal: run the bare side in ROOT
+    parser.add_argument("--params", help=argparse.SUPPRESS)  # internal: the model's parameters (JSON)
+    args = parser.parse_args()
+    if args.bare:
+        return bare(args.bare, json.loads(args.params))
+    sys.path.insert(0, str(ROOT))
+    import importlib
+
+    import numpy as np
+
+    practice = importlib.import_module(f"competitions.{SLUG}.practice")
+    spec = importlib.import_module(f"competitions.{SLUG}.spec")
+    with tempfile.TemporaryDirectory() as tmp:
+        root, source = Path(tmp) / "root", Path(tmp) / "source"
+        source.mkdir()
+        started = time.perf_counter()
+        practice.write_table(source, None, args.rows)
+        print(f"wrote {args.rows:,} rows x 50 columns in {time.perf_counter() - started:.0f} s", flush=True)
+        env = {"INVOKE_KIT_ROOT": str(root)}
+        invoke = [sys.executable, "-m", "invoke"]
+        measured([*invoke, "download", f"--comp={SLUG}", f"--source={source}"], env)
+        first, _, _ = measured([*invoke, "train", f"--comp={SLUG}"], env)
+        print(f"kit, first train (parses the CSV, makes folds): {first:.1f} s", flush=True)
+        kit_s, kit_rss, _ = measured([*invoke, "train", f"--comp={SLUG}"], env)
+        print(f"kit, second train: {kit_s:.1f} s, peak {kit_rss:.0f} MB", flush=True)
+        kit_model = spec.SPEC.model("lightgbm").make().get_params()
+        params = {k: kit_model[k] for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples")}
+        bare_s, bare_rss, text = measured([sys.executable, __file__, "--bare", str(root), "--params", json.dumps(params)])
+        print(text.strip().splitlines()[-1])
+        kit_oof = np.load(root / "artifacts" / SLUG / "lightgbm" / "oof.npy")
+        same = np.array_equal(kit_oof, np.load(root / "bare_oof.npy"))
+        print(f"kit OOF identical to the bare loop's: {'yes' if same else 'no'}")
+    print(f"rows={args.rows} kit_s={kit_s:.1f} bare_s={bare_s:.1f} time_ratio={kit_s / bare_s:.2f} "
+          f"kit_rss_mb={kit_rss:.0f} bare_rss_mb={bare_rss:.0f} rss_ratio={kit_rss / bare_rss:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -35,14 +35,22 @@ def seed_estimator(estimator, seed: int) -> bool:
     return bool(keys)
 
 
+def place_caches(estimator, folder) -> None:
+    """Point every unset ``cache_dir`` parameter (e.g. a SentenceEmbedder's) at the project's cache."""
+    if folder is not None:
+        keys = [k for k, v in estimator.get_params(deep=True).items() if k.rsplit("__", 1)[-1] == "cache_dir" and v is None]
+        estimator.set_params(**{k: folder for k in keys})
+
+
 def prediction_shape(spec: CompetitionSpec, y: np.ndarray, n_rows: int) -> tuple:
     return (n_rows, len(np.unique(y))) if spec.task == "multiclass" else (n_rows,)
 
 
 def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds: np.ndarray, *,
            seed: int, n_seeds: int = 1, params: dict | None = None, writer: RunWriter | None = None,
-           on_fold: Callable[[int, float], None] | None = None) -> ModelRun:
-    """Cross-validate one model of the spec on the stored folds; save fold models via ``writer``."""
+           on_fold: Callable[[int, float], None] | None = None, cache_dir=None) -> ModelRun:
+    """Cross-validate one model of the spec on the stored folds; save fold models via ``writer``;
+    ``cache_dir``: where caches inside the estimators go (``Paths.embedding_cache``)."""
     model_spec = spec.model(model_name)
     params = {**model_spec.params, **(params or {})}
     if not seed_estimator(model_spec.build(**params), seed):
@@ -61,6 +69,7 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
         for s in range(n_seeds):
             estimator = model_spec.build(**params)
             seed_estimator(estimator, seed + 1000 * s)
+            place_caches(estimator, cache_dir)
             estimator.fit(X_train, y_train)
             valid_pred = valid_pred + predict_values(estimator, X_valid, spec.task) / n_seeds
             test_pred = test_pred + predict_values(estimator, data.X_test, spec.task) / n_seeds

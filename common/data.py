@@ -33,6 +33,8 @@ class DownloadReport:
     def summary(self) -> str:
         if self.status == "unchanged":
             return f"{self.raw_dir} is up to date (same files, same checksums); nothing to do."
+        if self.status == "in place":
+            return f"reading the competition files in place from {self.raw_dir} (attached to this notebook)"
         text = f"competition files are in {self.raw_dir}"
         if self.status == "replaced":
             text += f"; changed: {', '.join(self.changed)}; the previous files are kept in {self.backup}"
@@ -135,7 +137,12 @@ def commit_raw(staging: Path, raw: Path, *, force: bool) -> DownloadReport:
 
 def download(spec: CompetitionSpec, paths: Paths, source: Path | None = None, *,
              force: bool = False) -> DownloadReport:
-    """Fill ``data/<slug>/raw/`` from ``source`` (folder or zip), the practice builder, or Kaggle."""
+    """Fill ``data/<slug>/raw/`` from ``source`` (folder or zip), the practice builder, or Kaggle;
+    in a Kaggle notebook with the competition attached, its read-only folder is used as it is."""
+    attached = paths.kaggle_raw(spec.slug)
+    if source is None and attached is not None:
+        check_layout(spec, attached, str(attached))
+        return DownloadReport(attached, "in place", [])
     if source is not None:
         return install_raw(spec, paths, Path(source), force=force)
     if spec.practice_source is not None:

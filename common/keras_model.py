@@ -18,6 +18,9 @@ from sklearn.model_selection import train_test_split
 
 def import_keras():
     """Import Keras quietly with deterministic ops; uses a GPU if TensorFlow sees one."""
+    from .extras import KERAS_MODULES, require
+
+    require(KERAS_MODULES, "a Keras model")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras

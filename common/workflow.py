@@ -1,5 +1,7 @@
 """The steps behind the tasks: train, ensemble, write a submission. Tasks stay thin."""
 
+import shutil
+
 import numpy as np
 
 from .artifacts import RunWriter, load_run, trained_models
@@ -8,7 +10,8 @@ from .cv import run_cv
 from .data import CompetitionData, load_competition_data
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible
 from .errors import KitError
-from .fileio import save_npy, write_json
+from .extras import runnable_models
+from .fileio import atomic_path, save_npy, write_json
 from .folds import folds_fingerprint, load_or_make_folds, time_order
 from .report import console, ensemble_table, training_table
 from .spec import CompetitionSpec, read_tuned_params, tuned_params_file
@@ -27,19 +30,24 @@ def prepare(spec: CompetitionSpec, paths: Paths, seed: int) -> tuple[Competition
 def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed: int, n_seeds: int = 1,
           params: dict | None = None) -> list:
     """Cross-validate the chosen models, save their artifacts and print a table of scores."""
-    names = spec.model_names(only)
-    data, folds = prepare(spec, paths, seed)
     out = console()
-    tuned_params = read_tuned_params(spec.slug)
+    names = runnable_models(spec, spec.model_names(only), asked=only is not None, say=out.print)
+    if not names:
+        raise KitError(f"none of {spec.slug}'s models can run with what is installed (see above)")
+    data, folds = prepare(spec, paths, seed)
+    tuned_params = read_tuned_params(spec.slug, paths)
     tuned = [n for n in names if n in tuned_params]
     if tuned:
-        out.print(f"tuned parameters from {tuned_params_file(spec.slug)} for: {', '.join(tuned)}")
+        source = paths.tuned_params(spec.slug)
+        out.print(f"tuned parameters from {source if source.is_file() else tuned_params_file(spec.slug)} "
+                  f"for: {', '.join(tuned)}")
     runs = []
     for name in names:
         writer = RunWriter(paths, spec.slug, name)
         try:
             with out.status(f"training {name}…"):
                 run = run_cv(spec, name, data, folds, seed=seed, n_seeds=n_seeds, params=params, writer=writer,
+                             cache_dir=paths.embedding_cache,
                              on_fold=lambda k, s, name=name: out.print(f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
         except BaseException:
             writer.discard()
@@ -88,6 +96,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
                                 "model_cv_scores": {r.model: r.cv_score for r in runs},
                                 "ensemble_cv_scores": {r.method: r.cv_score for r in results}})
     out.print(f"submission written: {path}")
+    publish_for_kaggle(paths, path, out.print)
     return chosen, path
 
 
@@ -105,6 +114,18 @@ def submit_model(spec: CompetitionSpec, paths: Paths, model: str):
     data = load_competition_data(spec, paths)
     run = load_run(paths, spec.slug, model)
     frame = build_submission(spec, data.sample_submission, data.test_ids, run.test)
-    return write_submission(spec, paths, frame, data.sample_submission, name=model, cv_score=run.cv_score,
+    path = write_submission(spec, paths, frame, data.sample_submission, name=model, cv_score=run.cv_score,
                             details={"models": [model], "weights": {model: 1.0}, "seed": run.seed,
                                      "fold_scores": run.fold_scores})
+    publish_for_kaggle(paths, path, console().print)
+    return path
+
+
+def publish_for_kaggle(paths: Paths, submission, say) -> None:
+    """In a Kaggle notebook, copy the newest submission to ``/kaggle/working/submission.csv``, where
+    Kaggle takes a notebook's output from (the kit's own file stays in submissions/)."""
+    target = paths.kaggle_submission
+    if target is not None:
+        with atomic_path(target) as tmp:
+            shutil.copyfile(submission, tmp)
+        say(f"copied to {target} (the notebook's output)")

@@ -31,7 +31,8 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
           params: dict | None = None) -> list:
     """Cross-validate the chosen models, save their artifacts and print a table of scores."""
     out = console()
-    names = runnable_models(spec, spec.model_names(only), asked=only is not None, say=out.print)
+    names = runnable_models(spec, spec.model_names(only), asked=only is not None,
+                            say=lambda line: out.print(line, markup=False))  # [text] is no markup
     if not names:
         raise KitError(f"none of {spec.slug}'s models can run with what is installed (see above)")
     data, folds = prepare(spec, paths, seed)

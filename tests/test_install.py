@@ -81,3 +81,16 @@ def test_the_core_install_trains_titanic_without_tensorflow_or_torch(paths):
     result = kit_without(HEAVY, ["train", "-c", "titanic", "-m", "logreg"], paths.root)
     assert result.returncode == 0, result.stderr
     assert (paths.model_artifacts("titanic", "logreg") / "oof.npy").is_file()
+
+
+def test_train_says_in_one_line_how_to_add_the_skipped_models(paths, monkeypatch, capsys):
+    from common.workflow import train
+
+    from .conftest import fast_spec
+
+    monkeypatch.setattr("common.extras.module_available", lambda name: name not in HEAVY)
+    spec = fast_spec(installed("titanic", paths), only=["logreg", "keras_mlp"])
+    [run] = train(spec, paths, seed=0)
+    assert run.model == "logreg"
+    assert "skipped keras_mlp (not installed: keras, tensorflow); add them with: python -m pip install -e .[keras]" \
+        in capsys.readouterr().out.replace("\n", "")

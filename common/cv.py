@@ -35,10 +35,12 @@ def seed_estimator(estimator, seed: int) -> bool:
     return bool(keys)
 
 
-def place_caches(estimator, folder) -> None:
-    """Point every unset ``cache_dir`` parameter (e.g. a SentenceEmbedder's) at the project's cache."""
+def place_caches(estimator, folder, *, replace: bool = False) -> None:
+    """Point every unset ``cache_dir`` parameter (e.g. a SentenceEmbedder's) at the project's cache;
+    ``replace``: every one (a model trained elsewhere, loaded where its old cache path is not)."""
     if folder is not None:
-        keys = [k for k, v in estimator.get_params(deep=True).items() if k.rsplit("__", 1)[-1] == "cache_dir" and v is None]
+        keys = [k for k, v in estimator.get_params(deep=True).items()
+                if k.rsplit("__", 1)[-1] == "cache_dir" and (v is None or replace)]
         estimator.set_params(**{k: folder for k in keys})
 
 

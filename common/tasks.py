@@ -16,7 +16,7 @@ from common.errors import KitError
 
 # one short flag per argument name, the same in every task
 SHORT_FLAGS = {"comp": "c", "seed": "s", "seeds": "n", "model": "m", "models": "m", "source": "S", "file": "f",
-               "force": "F", "trials": "t", "timeout": "T", "message": "M", "wait": "w", "method": "e"}
+               "force": "F", "trials": "t", "timeout": "T", "message": "M", "wait": "w", "method": "e", "owner": "o"}
 
 
 class KitTask(Task):
@@ -174,6 +174,16 @@ def run(c, comp=None, source=None, seed=DEFAULT_SEED):
         score(c, comp)
 
 
-ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score)
+@_kit_task(help={"comp": COMP, "owner": "the Kaggle user who will own the dataset and notebook "
+                                        "(default: the one of your Kaggle credentials)"})
+def kernel(c, comp=None, owner=None):
+    """Code competitions: build the chosen ensemble's dataset and an offline inference notebook."""
+    from common.kernel import build_kernel, credentials_owner
+
+    spec = _spec(comp, c)
+    print(build_kernel(spec, _paths(c), owner=owner or credentials_owner()).summary())
+
+
+ns = Collection(run, download, train, tune, ensemble, predict, validate, submit, submissions, score, kernel)
 # INVOKE_KIT_ROOT / INVOKE_KIT_POLL_SECONDS (or an invoke.yaml) override these
 ns.configure({"kit": {"root": None, "poll_seconds": 10.0}})

@@ -7,6 +7,7 @@ Resolved at run time (never at import), in this order:
 2. in a Kaggle notebook (``/kaggle/input`` exists): ``/kaggle/working``;
 3. the current folder, if it looks like a kit project (a checkout, or a root the kit wrote to);
 4. the folder the kit's code is in.
+``KIT_CACHE`` moves the caches (pure functions of their input, so roots may share them).
 In a Kaggle notebook, ``/kaggle/input/<slug>`` is also read in place as the raw data
 (``Paths.kaggle_raw``), and the final submission is copied to ``/kaggle/working/submission.csv``.
 """
@@ -46,4 +47,5 @@ def resolve_paths(root=None, *, environ=None, cwd=None) -> Paths:
         base = cwd.resolve()
     else:
         base = PROJECT_ROOT
-    return Paths(base, kaggle_input=inputs)
+    cache = environ.get("KIT_CACHE")
+    return Paths(base, cache_root=(cwd / Path(cache).expanduser()).resolve() if cache else None, kaggle_input=inputs)

@@ -34,6 +34,8 @@ def test_the_root_is_the_option_then_kit_root_then_kaggle_then_a_project_folder_
     assert resolve_paths(environ={**env, "KIT_ROOT": "rel"}, cwd=plain).root == plain / "rel"
     assert resolve_paths(str(tmp_path / "opt"), environ={**env, "KIT_ROOT": "rel"}, cwd=plain).root == tmp_path / "opt"
     assert resolve_paths(environ={}, cwd=plain).kaggle_input is None
+    shared = resolve_paths(environ={"KIT_ROOT": "a", "KIT_CACHE": "c"}, cwd=plain)
+    assert shared.embedding_cache == plain / "c" / "sentence-embeddings" and shared.root == plain / "a"
 
 
 def test_short_flags_mean_the_same_in_every_task():

@@ -43,13 +43,16 @@ class Paths:
         return self.data / slug
 
     def raw(self, slug: str) -> Path:
-        """Downloaded competition files, exactly as Kaggle serves them; never edited."""
-        own = self.data / slug / "raw"
-        return self.kaggle_raw(slug) or own
+        """The competition files to read, exactly as Kaggle serves them; never edited."""
+        return self.kaggle_raw(slug) or self.own_raw(slug)
+
+    def own_raw(self, slug: str) -> Path:
+        """Where downloads go: the root's copy of the competition files."""
+        return self.data / slug / "raw"
 
     def kaggle_raw(self, slug: str) -> Path | None:
         """``/kaggle/input/<slug>`` when a notebook attached it and the root has no raw copy."""
-        if self.kaggle_input is None or (self.data / slug / "raw").exists():
+        if self.kaggle_input is None or self.own_raw(slug).exists():
             return None
         folder = self.kaggle_input / slug
         return folder if folder.is_dir() else None

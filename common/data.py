@@ -97,7 +97,7 @@ def install_raw(spec: CompetitionSpec, paths: Paths, source: Path, *, force: boo
     source = Path(source).expanduser()
     if not source.exists():
         raise DataError(f"--source {source} does not exist; give a folder in Kaggle's layout or a zip.")
-    raw = paths.raw(spec.slug)
+    raw = paths.own_raw(spec.slug)
     with tempfile.TemporaryDirectory(dir=_parent(raw)) as tmp:
         staging = Path(tmp) / "raw"
         staging.mkdir()
@@ -149,7 +149,7 @@ def download(spec: CompetitionSpec, paths: Paths, source: Path | None = None, *,
         from .practice import build_practice
         return build_practice(spec, paths, force=force)
     from . import kaggle_api
-    with tempfile.TemporaryDirectory(dir=_parent(paths.raw(spec.slug))) as tmp:
+    with tempfile.TemporaryDirectory(dir=_parent(paths.own_raw(spec.slug))) as tmp:
         zip_path = kaggle_api.download_competition_zip(spec.slug, Path(tmp))
         return install_raw(spec, paths, zip_path, force=force)
 

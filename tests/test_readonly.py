@@ -118,3 +118,17 @@ def test_text_embeddings_are_cached_under_the_projects_cache(tmp_path):
     mine = make_pipeline(SentenceEmbedder(column="text", cache_dir="mine"), SVC())
     place_caches(mine, tmp_path)
     assert mine.get_params()["sentenceembedder__cache_dir"] == "mine"
+
+
+def test_a_source_given_in_a_kaggle_notebook_is_copied_under_the_root(tmp_path):
+    from common.data import download
+    from common.spec import load_competition
+
+    attached = tmp_path / "kaggle" / "input" / "titanic"
+    shutil.copytree(real_data_dir("titanic"), attached)
+    paths = Paths(tmp_path / "kaggle" / "working", kaggle_input=attached.parent)
+    spec = load_competition("titanic")
+    assert paths.raw("titanic") == attached
+    assert download(spec, paths).status == "in place"
+    report = download(spec, paths, attached)
+    assert report.status == "new" and report.raw_dir == paths.own_raw("titanic") == paths.raw("titanic")

@@ -77,7 +77,7 @@ def main():
             new_s = invoke(["new", f"--comp={shape}", f"--source={source}"], root)
             run_s = invoke(["run", f"--comp={shape}"], root)
             paths = Paths(root)
-            spec = load_competition(shape, root=root)
+            spec = load_competition(shape, paths=Paths(root))
             submission = sorted(paths.competition_submissions(shape).glob("*.csv"))[-1]
             check_submission_file(spec, paths, submission)
             record = json.loads(submission.with_suffix(".json").read_text())

@@ -26,7 +26,8 @@ SHARED = ROOT.parent / "shared" / "kaggle"
 
 
 def invoke(args, root: Path) -> None:
-    env = {**os.environ, "INVOKE_KIT_ROOT": str(root)}
+    # the project's embedding cache, as a user's runs would have it (only a first-ever run encodes)
+    env = {**os.environ, "INVOKE_KIT_ROOT": str(root), "KIT_CACHE": str(ROOT / "cache")}
     result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"invoke {' '.join(args)} failed:\n{result.stderr[-2000:]}")

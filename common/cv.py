@@ -12,7 +12,7 @@ import numpy as np
 
 from .artifacts import ModelRun, RunWriter
 from .data import CompetitionData
-from .executor import Executor, Job, predict_values, seed_estimator  # noqa: F401 (re-exported)
+from .executor import Executor, Job, place_caches, predict_values, seed_estimator  # noqa: F401 (re-exported)
 from .folds import fold_indices, folds_fingerprint, time_order
 from .records import builder_params, estimator_params
 from .spec import CompetitionSpec
@@ -31,11 +31,13 @@ def _fitted(train_rows: np.ndarray, fit_rows: np.ndarray | None) -> np.ndarray:
 
 def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds: np.ndarray, *,
            seed: int, n_seeds: int = 1, params: dict | None = None, writer: RunWriter | None = None,
-           on_fold: Callable[[int, float], None] | None = None, executor: Executor | None = None) -> ModelRun:
+           on_fold: Callable[[int, float], None] | None = None, executor: Executor | None = None,
+           cache_dir=None) -> ModelRun:
     """Cross-validate one model of the spec on the stored folds; save fold models via ``writer``.
 
     Every (fold, seed) fit is one job for ``executor`` (default: this process, one after
-    another); ``on_fold`` is called as each fold completes, in fold order.
+    another); ``on_fold`` is called as each fold completes, in fold order. ``cache_dir``: where
+    caches inside the estimators go (``Paths.embedding_cache``).
     """
     model_spec = spec.model(model_name)
     params = {**model_spec.params, **(params or {})}
@@ -53,7 +55,7 @@ def run_cv(spec: CompetitionSpec, model_name: str, data: CompetitionData, folds:
     jobs = [Job(model=model_name, fold=k, seed_index=s, seed=seed + 1000 * s, build=model_spec.build,
                 params=params, task=spec.task, train_rows=_fitted(train_rows, data.fit_rows), valid_rows=valid_rows,
                 save_as=None if writer is None else (f"fold{k}" if n_seeds == 1 else f"fold{k}-seed{s}"),
-                n_targets=len(spec.targets))
+                n_targets=len(spec.targets), cache_dir=cache_dir)
             for k, train_rows, valid_rows in splits for s in range(n_seeds)]
     results = executor.map(jobs, data)
     try:

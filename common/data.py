@@ -36,6 +36,8 @@ class DownloadReport:
     def summary(self) -> str:
         if self.status == "unchanged":
             return f"{self.raw_dir} is up to date (same files, same checksums); nothing to do."
+        if self.status == "in place":
+            return f"reading the competition files in place from {self.raw_dir} (attached to this notebook)"
         text = f"competition files are in {self.raw_dir}"
         if self.status == "replaced":
             text += f"; changed: {', '.join(self.changed)}; the previous files are kept in {self.backup}"
@@ -108,7 +110,7 @@ def install_raw(spec: CompetitionSpec, paths: Paths, source: Path, *, force: boo
     label = label or f"--source {source}"
     if not source.exists():
         raise DataError(f"{label} does not exist; give a folder in Kaggle's layout or a zip.")
-    raw = paths.raw(spec.slug)
+    raw = paths.own_raw(spec.slug)
     with tempfile.TemporaryDirectory(dir=_parent(raw)) as tmp:
         # staged in a project layout of its own, so read_raw reads and checks it as it will be read
         staged = Paths(Path(tmp))
@@ -156,14 +158,19 @@ def commit_raw(staging: Path, raw: Path, *, force: bool) -> DownloadReport:
 
 def download(spec: CompetitionSpec, paths: Paths, source: Path | None = None, *,
              force: bool = False) -> DownloadReport:
-    """Fill ``data/<slug>/raw/`` from ``source`` (folder or zip), the practice builder, or Kaggle."""
+    """Fill ``data/<slug>/raw/`` from ``source`` (folder or zip), the practice builder, or Kaggle;
+    in a Kaggle notebook with the competition attached, its read-only folder is used as it is."""
+    attached = paths.kaggle_raw(spec.slug)
+    if source is None and attached is not None:
+        check_layout(spec, attached, str(attached))
+        return DownloadReport(attached, "in place", [])
     if source is not None:
         return install_raw(spec, paths, Path(source), force=force)
     if spec.practice_source is not None:
         from .practice import build_practice
         return build_practice(spec, paths, force=force)
     from . import kaggle_api
-    with tempfile.TemporaryDirectory(dir=_parent(paths.raw(spec.slug))) as tmp:
+    with tempfile.TemporaryDirectory(dir=_parent(paths.own_raw(spec.slug))) as tmp:
         zip_path = kaggle_api.download_competition_zip(spec.slug, Path(tmp))
         return install_raw(spec, paths, zip_path, force=force,
                            label=f"the zip of {spec.slug} that the Kaggle API downloaded")

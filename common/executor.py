@@ -49,6 +49,7 @@ class Job:
     valid_rows: np.ndarray
     save_as: str | None = None  # file stem of the fitted model, or None not to keep it
     n_targets: int = 1
+    cache_dir: Path | None = None  # where caches inside the estimator go (Paths.embedding_cache)
 
     @property
     def label(self) -> str:
@@ -81,6 +82,15 @@ def seed_estimator(estimator, seed: int) -> bool:
     keys = [k for k in estimator.get_params(deep=True) if k.rsplit("__", 1)[-1] in ("random_state", "seed")]
     estimator.set_params(**{k: seed for k in keys})
     return bool(keys)
+
+
+def place_caches(estimator, folder, *, replace: bool = False) -> None:
+    """Point every unset ``cache_dir`` parameter (e.g. a SentenceEmbedder's) at the project's cache;
+    ``replace``: every one (a model trained elsewhere, loaded where its old cache path is not)."""
+    if folder is not None:
+        keys = [k for k, v in estimator.get_params(deep=True).items()
+                if k.rsplit("__", 1)[-1] == "cache_dir" and (v is None or replace)]
+        estimator.set_params(**{k: folder for k in keys})
 
 
 def set_threads(estimator, threads: int) -> None:
@@ -141,6 +151,7 @@ def run_job(job: Job, data: dict, threads: int) -> JobResult:
     X, y, X_test = data["X"], data["y"], data["X_test"]
     estimator = job.build(**job.params)
     seed_estimator(estimator, job.seed)
+    place_caches(estimator, job.cache_dir)
     set_threads(estimator, threads)
     if _uses_keras(estimator):
         limit_tensorflow_threads(threads)

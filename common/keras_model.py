@@ -41,6 +41,9 @@ def _native_stderr_silenced():
 
 def import_keras():
     """Import Keras quietly with deterministic ops; uses a GPU if TensorFlow sees one."""
+    from .extras import KERAS_MODULES, require
+
+    require(KERAS_MODULES, "a Keras model")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     with _native_stderr_silenced():

@@ -28,7 +28,7 @@ def answers_dir(paths: Paths, slug: str) -> Path:
 
 
 def build_practice(spec: CompetitionSpec, paths: Paths, *, force: bool = False) -> DownloadReport:
-    raw = paths.raw(spec.slug)
+    raw = paths.own_raw(spec.slug)
     raw.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=raw.parent) as tmp:
         staging, answers = Path(tmp) / "raw", Path(tmp) / "answers"

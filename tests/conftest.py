@@ -28,8 +28,9 @@ def real_data_dir(slug: str) -> Path:
 
 @pytest.fixture
 def paths(tmp_path) -> Paths:
-    """A fresh project root for generated files (data, artifacts, submissions)."""
-    return Paths(tmp_path / "project")
+    """A fresh project root for generated files (data, artifacts, submissions); the sentence
+    embeddings of real tweets are shared with the code folder's cache, as a user's runs would."""
+    return Paths(tmp_path / "project", cache_root=PROJECT_ROOT / "cache")
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,7 @@ def _session_embedding_cache(tmp_path_factory) -> Path:
 def embedding_cache(_session_embedding_cache, monkeypatch) -> Path:
     """Sentence embeddings of toy texts go to a scratch cache shared by the session's tests, not
     the project's (the real-data tests use the project's cache, as a user's runs would)."""
-    monkeypatch.setattr("common.sentence_embeddings.EMBEDDING_CACHE", _session_embedding_cache)
+    monkeypatch.setattr("common.sentence_embeddings.default_cache_dir", lambda: _session_embedding_cache)
     return _session_embedding_cache
 
 

@@ -34,7 +34,7 @@ def start(tmp_path, shape, maker=None):
     source = maker(tmp_path / "kaggle" / shape)
     paths = Paths(tmp_path / "project")
     new_competition(shape, paths, source)
-    return source, paths, load_competition(shape, root=paths.root)
+    return source, paths, load_competition(shape, paths=paths)
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
@@ -146,7 +146,7 @@ def test_new_reads_the_metric_from_kaggles_metadata(tmp_path, fake_kaggle):  # n
     fake_kaggle.metrics["space-trip"] = "Area Under Receiver Operating Characteristic Curve"
     paths = Paths(tmp_path / "project")
     new_competition("space-trip", paths)
-    spec = load_competition("space-trip", root=paths.root)
+    spec = load_competition("space-trip", paths=paths)
     assert spec.metric_name == "auc"
     assert "Kaggle's evaluation metric" in (paths.root / "competitions" / "space-trip" / "spec.py").read_text()
 

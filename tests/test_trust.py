@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from invoke import Config, Context, Exit
 
-import tasks
+from common import tasks
 from common.config import PROJECT_ROOT, Paths
 from tests.support.kaggle_server import fake_kaggle  # noqa: F401 (fixture)
 

@@ -6,6 +6,9 @@ from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 from . import models
 from .features import make_features
 
+# the pretrained sentence encoder: the [text] extra (PyTorch); without it these models are skipped
+ENCODER = ("sentence_transformers",)
+
 SPEC = CompetitionSpec(
     slug="nlp-getting-started",
     title="Natural Language Processing with Disaster Tweets",
@@ -26,9 +29,9 @@ SPEC = CompetitionSpec(
         ModelSpec("keras_words", models.build_keras_text, uses_keras=True,
                   params={"char_ngrams": None, "batch_size": 64, "learning_rate": 2e-3},
                   description="Keras: pooled word embeddings only (fastText-like)"),
-        ModelSpec("minilm_svc", models.build_minilm_svc, search_space=models.space_minilm_svc,
+        ModelSpec("minilm_svc", models.build_minilm_svc, search_space=models.space_minilm_svc, requires=ENCODER,
                   description="RBF SVM on pretrained sentence embeddings (all-MiniLM-L6-v2, frozen)"),
-        ModelSpec("keras_minilm", models.build_keras_minilm, uses_keras=True,
+        ModelSpec("keras_minilm", models.build_keras_minilm, uses_keras=True, requires=ENCODER,
                   description="Keras MLP on pretrained sentence embeddings (all-MiniLM-L6-v2, frozen)"),
     ),
 )

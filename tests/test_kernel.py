@@ -1,0 +1,58 @@
+"""Code competitions: `kit kernel` builds the ensemble's dataset and notebook; the notebook, run
+offline in a read-only /kaggle/input-like layout, writes the local ensemble's submission."""
+
+import json
+import shutil
+import stat
+
+import nbformat
+import pytest
+
+from common.kernel import build_kernel
+from common.workflow import ensemble, train
+
+from .conftest import fast_spec, installed, real_data_dir
+
+
+def read_only(folder):
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+@pytest.mark.slow
+def test_the_kernel_notebook_writes_the_local_ensembles_submission_offline(paths, tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    spec = fast_spec(installed("titanic", paths), only=["logreg", "random_forest"],
+                     random_forest={"n_estimators": 50})
+    train(spec, paths, seed=3, n_seeds=2)
+    _, local = ensemble(spec, paths, seed=3, method="weighted")
+    build = build_kernel(spec, paths, owner="someone")
+
+    meta = json.loads((build.notebook / "kernel-metadata.json").read_text())
+    assert meta["enable_internet"] is False and meta["competition_sources"] == ["titanic"]
+    assert meta["dataset_sources"] == ["someone/titanic-kit-models"] == [build.dataset_id]
+    assert json.loads((build.dataset / "dataset-metadata.json").read_text())["id"] == build.dataset_id
+    assert sorted(p.name for p in (build.dataset / "models" / "random_forest").glob("*.joblib"))[:2] == \
+        ["fold0-seed0.joblib", "fold0-seed1.joblib"]
+    [wheel] = (build.dataset / "wheels").glob("*.whl")
+    assert wheel.name.startswith("kaggle_starter_kit-")
+
+    kaggle = tmp_path / "kaggle"
+    shutil.copytree(build.dataset, kaggle / "input" / "titanic-kit-models")
+    shutil.copytree(real_data_dir("titanic"), kaggle / "input" / "titanic")
+    (kaggle / "working").mkdir()
+    read_only(kaggle / "input")
+    monkeypatch.setenv("KIT_KAGGLE_DIR", str(kaggle))
+    notebook = nbformat.read(str(build.notebook / "inference.ipynb"), as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(kaggle / "working")}}).execute()
+    assert (kaggle / "working" / "submission.csv").read_bytes() == local.read_bytes()
+    for path in [kaggle / "input", *(kaggle / "input").rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def test_a_kernel_needs_an_ensemble(paths):
+    spec = installed("titanic", paths)
+    with pytest.raises(Exception, match="has no ensemble yet; run: invoke ensemble --comp=titanic"):
+        build_kernel(spec, paths, owner="someone")

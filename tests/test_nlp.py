@@ -121,8 +121,8 @@ def test_train_ensemble_and_submit_on_the_real_data(paths):
     _, test, sample = read_raw(spec, paths)
     check_submission_file(spec, paths, path)
     assert newest_submission(paths, SLUG) == path
-    submission = pd.read_csv(path)
-    assert submission["id"].tolist() == test["id"].tolist() and set(submission["target"]) <= {0, 1}
+    submission = pd.read_csv(path, dtype={"id": str})
+    assert submission["id"].equals(test["id"].astype(str)) and set(submission["target"]) <= {0, 1}
     # saved Keras fold models (TextVectorization inside; the sentence encoder in front) load back and
     # predict their OOF rows again
     data, folds = prepare(spec, paths, seed=42)

@@ -72,7 +72,7 @@ def test_every_task_writes_only_under_the_root(code, tmp_path):
     assert snapshot(code) == before and not list(elsewhere.iterdir())
     tuned = json.loads((root / "tuned" / "titanic.json").read_text())
     assert tuned["logreg"]["trials"] == 2
-    assert (root / "artifacts" / "titanic" / "tuning" / "logreg.db").is_file()
+    assert list((root / "artifacts" / "titanic" / "tuning").glob("logreg-*.db"))  # the study, keyed by data and space
     assert len(list((root / "submissions" / "titanic").glob("*.csv"))) == 2
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import checks
 from .config import Paths
-from .errors import DataError
+from .errors import DataError, plain
 from .fileio import read_json, sha256_of, write_json
 from .spec import CompetitionSpec
 
@@ -242,7 +242,7 @@ def encode_target(spec: CompetitionSpec, targets: pd.DataFrame) -> tuple[np.ndar
         classes, y = np.unique(targets.iloc[:, 0].to_numpy(), return_inverse=True)
         if spec.task == "binary" and len(classes) != 2:
             raise DataError(f"{spec.slug} is a binary task but the train file's '{spec.target}' has "
-                            f"{len(classes)} distinct value(s): {[_plain(c) for c in classes[:10]]}.")
+                            f"{len(classes)} distinct value(s): {plain(list(classes[:10]))}.")
         return y, classes
     if spec.task == "binary":  # several 0/1 (or False/True) targets, one probability column each
         y = targets.astype(float).to_numpy()
@@ -259,11 +259,6 @@ def encode_target(spec: CompetitionSpec, targets: pd.DataFrame) -> tuple[np.ndar
                             f"the train file has negative ones. Use metric_name='rmse' in its spec.")
         y = np.log1p(y)
     return y, None
-
-
-def _plain(value):
-    """A numpy scalar as the plain Python value a message should show."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def load_competition_data(spec: CompetitionSpec, paths: Paths) -> CompetitionData:

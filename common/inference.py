@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .data import read_csv
-from .errors import DataError
+from .errors import DataError, plain
 from .metrics import METRICS
 from .submission import match_class_columns, family
 from .tabular import ColumnTypes, infer_column_types
@@ -82,7 +82,7 @@ def _targets_and_task(train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFr
             kind = "probabilities" if spelled == "float" and not sample[target].isin([0, 1]).all() else "labels"
             why["task"] = f"train's '{target}' has two values: {_show(column)}"
             why["submission"] = ("the sample holds probabilities" if kind == "probabilities"
-                                 else f"the sample spells labels as {spelled} values, e.g. {_first(sample[target])}")
+                                 else f"the sample spells labels as {spelled} values, e.g. {plain(sample[target].iloc[0])}")
             return (target,), "binary", kind
         if not pd.api.types.is_numeric_dtype(column) or (
                 pd.api.types.is_integer_dtype(column) and column.nunique() <= MAX_INTEGER_CLASSES
@@ -111,11 +111,6 @@ def _targets_and_task(train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFr
 
 def _is_binary(column: pd.Series) -> bool:
     return column.dropna().nunique() == 2
-
-
-def _first(column: pd.Series):
-    value = column.iloc[0]
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _show(column: pd.Series, most: int = 6) -> str:

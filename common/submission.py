@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PROJECT_ROOT, Paths
-from .errors import DataError, SubmissionError
+from .errors import DataError, SubmissionError, plain
 from .fileio import atomic_path, write_json
 from .metrics import predicted_labels
 from .spec import CompetitionSpec
@@ -60,7 +60,7 @@ def family(column: pd.Series) -> str:
 
 def _spell(label, as_family: str):
     """A class label written the way the sample writes labels (True/False, 0/1, names)."""
-    label = label.item() if isinstance(label, np.generic) else label
+    label = plain(label)
     text = str(label).strip()
     try:
         if as_family == "bool":
@@ -174,8 +174,7 @@ def validate_submission(layout: SubmissionLayout, frame: pd.DataFrame, sample: p
 
 
 def _example(col: pd.Series):
-    value = col.iloc[0]
-    return value.item() if isinstance(value, np.generic) else value
+    return plain(col.iloc[0])
 
 
 def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_col: pd.Series) -> None:

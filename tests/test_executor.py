@@ -1,7 +1,6 @@
 """Executors: the same OOF and test predictions in this process, in local workers and on Ray;
 a failing fold is named and leaves the previous run; Ctrl-C stops the workers."""
 
-import os
 import signal
 import subprocess
 import sys

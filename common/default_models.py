@@ -51,10 +51,10 @@ def build_extra_trees(task="binary", n_estimators=300, n_targets=1, min_samples_
 
 
 def build_keras_mlp(task="binary", n_targets=1, units=(256, 128), dropout_rate=0.2, learning_rate=1e-3,
-                    epochs=100, batch_size=256):
+                    epochs=100, batch_size=256, patience=10):
     build_params = {"units": units, "dropout_rate": dropout_rate}
     common = dict(build_fn=build_mlp, build_params=build_params, learning_rate=learning_rate, epochs=epochs,
-                  batch_size=batch_size, patience=10)
+                  batch_size=batch_size, patience=patience)
     model = KerasRegressor(**common, standardize_target=True) if task == "regression" else KerasClassifier(**common)
     return _pipeline("dense", model, n_targets, per_target=task != "regression")
 

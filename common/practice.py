@@ -61,9 +61,10 @@ def score(spec: CompetitionSpec, paths: Paths, file: Path) -> float:
     from .workflow import expected_layout
 
     layout, sample = expected_layout(spec, paths)
-    frame = read_submission(file, layout.id_column)
+    frame = read_submission(file, layout)
     validate_submission(layout, frame, sample)
     answers = read_csv(key, "answer key", string_columns=[spec.id_column])
     merged = frame.merge(answers, on=spec.id_column, suffixes=("", "_true"), validate="one_to_one")
-    predicted = merged[sample.columns[1]].to_numpy()
+    column = sample.columns[1]
+    predicted = merged[column].astype(answers[column].dtype).to_numpy()  # labels were read as their text
     return spec.metric(np.asarray(merged[f"{sample.columns[1]}_true"]), predicted)

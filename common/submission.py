@@ -45,6 +45,10 @@ class SubmissionLayout:
         return self.columns[1:]
 
 
+# label families whose exact text a submission is judged on (floats are compared as numbers)
+SPELLED_AS_TEXT = ("bool", "int", "str")
+
+
 def family(column: pd.Series) -> str:
     """How a column's values are spelled in a CSV: bool, int, float or str ('empty' if all missing)."""
     if column.isna().all():
@@ -178,20 +182,27 @@ def _example(col: pd.Series):
 
 
 def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_col: pd.Series) -> None:
-    expected, got = layout.families[column], family(col)
+    expected = layout.families[column]
     spelled = "/".join(str(v) for v in layout.labels[:10])
-    if expected != "empty" and got != expected:
+    bad = ~col.astype(str).isin(set(map(str, layout.labels)) | set(sample_col.dropna().astype(str)))
+    got = family(col)
+    if got == "str" and expected in SPELLED_AS_TEXT:  # text from a CSV: what the misspelled values look like
+        got = _text_family(col[bad]) if bad.any() else expected
+    if expected != "empty" and (got != expected or (expected == "bool" and bad.any())):
+        example = _example(col[bad] if bad.any() else col)
         hint = {"bool": f"Kaggle spells this competition's labels True/False, as its sample submission does; "
-                        f"{got} labels (e.g. {_example(col)}) score 0: write True/False",
-                "int": f"Kaggle expects integer labels ({spelled}); a {got} label (e.g. {_example(col)}) scores 0 "
-                       f"on Kaggle",
+                        f"a label written {example!r} scores 0: write True/False",
+                "int": f"Kaggle expects integer labels ({spelled}); a label written {example!r} scores 0 on Kaggle",
                 }.get(expected, f"Kaggle expects {expected} labels ({spelled}), as in its sample submission")
         raise SubmissionError("dtype", f"column '{column}' holds {got} values: {hint}.")
-    allowed = set(map(str, layout.labels)) | set(sample_col.dropna().astype(str))
-    bad = ~col.astype(str).isin(allowed)
     if bad.any():
         raise SubmissionError("values", f"column '{column}' holds {_example(col[bad])}, which is not a label of "
                                         f"this competition; Kaggle spells them {spelled}.")
+
+
+def _text_family(col: pd.Series) -> str:
+    """The family pandas would have read these (misspelled) values as: 'true' is a bool to it."""
+    return family(pd.read_csv(io.StringIO("v\n" + "\n".join(col.astype(str)) + "\n"))["v"])
 
 
 def _check_numbers(layout: SubmissionLayout, column: str, col: pd.Series) -> None:
@@ -208,18 +219,25 @@ def _check_numbers(layout: SubmissionLayout, column: str, col: pd.Series) -> Non
                                         f"probabilities must be at most 1.")
 
 
-def read_submission(path: Path, id_column: str) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"no submission file at {path}.")
+def read_submission(source, layout: SubmissionLayout) -> pd.DataFrame:
+    """A submission CSV (a path, or its text) as Kaggle reads it: the id and the labels as their exact
+    text (pandas would read 'true' as True, '1.0' as 1), predictions as numbers."""
+    text_columns = [layout.id_column] + [c for c in layout.value_columns
+                                         if layout.kind == "labels" and layout.families[c] in SPELLED_AS_TEXT]
+    if isinstance(source, str):
+        source = io.StringIO(source)
+    else:
+        source = Path(source)
+        if not source.is_file():
+            raise DataError(f"no submission file at {source}.")
     try:
-        return pd.read_csv(path, dtype={id_column: str})
+        return pd.read_csv(source, dtype={c: str for c in text_columns})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SubmissionError("readable", f"{path} is not a readable CSV file: {exc}") from exc
+        raise SubmissionError("readable", f"{source} is not a readable CSV file: {exc}") from exc
 
 
 def validate_file(layout: SubmissionLayout, path: Path, sample: pd.DataFrame) -> None:
-    validate_submission(layout, read_submission(path, layout.id_column), sample)
+    validate_submission(layout, read_submission(path, layout), sample)
 
 
 def git_commit() -> str | None:
@@ -247,7 +265,7 @@ def write_submission(spec: CompetitionSpec, paths: Paths, frame: pd.DataFrame, l
                      sample: pd.DataFrame, *, name: str, cv_score: float, details: dict) -> Path:
     """Validate the exact bytes to be written, then write CSV + JSON sidecar; never overwrite."""
     text = frame.to_csv(index=False, lineterminator="\n")
-    validate_submission(layout, pd.read_csv(io.StringIO(text), dtype={layout.id_column: str}), sample)
+    validate_submission(layout, read_submission(text, layout), sample)
     folder = paths.competition_submissions(spec.slug)
     folder.mkdir(parents=True, exist_ok=True)  # a file in its way fails here, not as a taken name below
     stem = f"{time.strftime('%Y%m%d-%H%M%S')}_{name}_cv{cv_score:.5f}"

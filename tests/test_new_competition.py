@@ -71,6 +71,12 @@ def test_true_false_labels_are_written_and_required_as_kaggle_spells_them(tmp_pa
     with pytest.raises(SubmissionError) as info:
         check_submission_file(spec, paths, zero_one)
     assert info.value.check == "dtype" and "True/False" in str(info.value)
+    # pandas reads 'true' as True, Kaggle compares the text: the file's own spelling is judged
+    lowercase = tmp_path / "lowercase.csv"
+    lowercase.write_text(path.read_text().replace("True", "true").replace("False", "false"))
+    with pytest.raises(SubmissionError) as info:
+        check_submission_file(spec, paths, lowercase)
+    assert info.value.check == "dtype" and ("'true'" in str(info.value) or "'false'" in str(info.value))
 
 
 def test_class_names_must_be_spelled_as_in_train(tmp_path):

@@ -65,7 +65,7 @@ def test_missing_prediction():
 
 
 def test_float_labels():
-    assert "float label" in rejects(good().astype({"Survived": "float"}), "dtype")
+    assert "holds float values" in rejects(good().astype({"Survived": "float"}), "dtype")
 
 
 def test_probabilities_instead_of_labels():
@@ -134,3 +134,13 @@ def test_validate_task_exits_non_zero_naming_the_check(paths, tmp_path):
     sample.to_csv(good_file, index=False)
     assert run_invoke(["validate", "--comp=titanic", f"--file={good_file}"], env_root).returncode == 0
 
+
+
+def test_integer_labels_are_judged_by_their_text_in_a_file(tmp_path):
+    path = tmp_path / "floats.csv"
+    path.write_text("PassengerId,Survived\n892,0.0\n893,1.0\n894,0.0\n895,0.0\n")
+    with pytest.raises(SubmissionError) as info:
+        validate_file(LAYOUT, path, SAMPLE)
+    assert info.value.check == "dtype" and "'0.0'" in str(info.value)
+    path.write_text("PassengerId,Survived\n892,0\n893,1\n894,0\n895,0\n")
+    validate_file(LAYOUT, path, SAMPLE)

@@ -6,6 +6,11 @@ and, on the same folds with the same metric, bare LightGBM with default paramete
 columns (strings as pandas categories, the learnt target as the kit learns it).
 
     python benchmarks/new_competition.py --rows 10000 [--shapes binary-true-false,three-targets]
+    python benchmarks/new_competition.py --shapes binary-true-false --autogluon-python /path/to/venv/bin/python
+
+With ``--autogluon-python`` (a Python that has ``autogluon.tabular``; its pins differ from the
+kit's), AutoGluon's best_quality preset fits the same rows (the columns the kit's models see, the
+target as the kit learns it) and its out-of-fold validation score is printed beside the kit's CV.
 """
 
 import argparse
@@ -63,9 +68,35 @@ def bare_lightgbm(spec, paths: Paths) -> float:
     return float(np.mean(scores))
 
 
+def autogluon(spec, paths: Paths, python: str, seconds: int, folder: Path) -> str:
+    """AutoGluon best_quality's out-of-fold score on the rows and columns the kit's models see."""
+    from benchmarks.pipeline import AUTOGLUON_SCRIPT
+
+    if len(spec.targets) > 1 or spec.submission.kind == "probabilities" and spec.task != "binary":
+        return "autogluon=n/a"  # one label per predictor: not compared on these shapes
+    data = load_competition_data(spec, paths)
+    train, test, _ = read_raw(spec, paths)
+    X = train.drop(columns=[spec.id_column, *spec.targets, *[c for c in train.columns if c not in test.columns]])
+    label = spec.targets[0]
+    X[label] = data.y if spec.task == "regression" else data.classes[data.y]
+    csv = folder / "autogluon.csv"
+    X.to_csv(csv, index=False)
+    metric = {"rmse": "root_mean_squared_error", "logloss": "log_loss", "rmsle": "root_mean_squared_error",
+              "f1": "f1", "auc": "roc_auc"}.get(spec.metric_name, spec.metric_name)
+    problem = "binary" if spec.task == "binary" else spec.task
+    done = subprocess.run([python, "-c", AUTOGLUON_SCRIPT, str(csv), label, problem, metric, str(seconds),
+                           str(folder / "ag")], capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"autogluon=failed({done.stderr.strip().splitlines()[-1][:200] if done.stderr.strip() else ''})"
+    model, score, took = done.stdout.split()[-3:]
+    return f"autogluon={score} ({model}, {took} s)"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000, help="train rows (test: a third of it)")
+    parser.add_argument("--autogluon-python", help="a Python with autogluon.tabular: compare with best_quality")
+    parser.add_argument("--autogluon-seconds", type=int, default=600, help="AutoGluon's time limit")
     parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated, from: " + ", ".join(SHAPES))
     args = parser.parse_args()
     lines = []
@@ -89,6 +120,8 @@ def main():
                     f"total_s={new_s + run_s:.1f} kit_cv={record['cv_score']:.5f} ({record['name']}) "
                     f"best_single={best_single.cv_score:.5f} ({best_single.name}) bare_lightgbm={bare:.5f} "
                     f"kit_at_least_bare={'yes' if better else 'NO'} valid_submission=yes")
+            if args.autogluon_python:
+                line += " " + autogluon(spec, paths, args.autogluon_python, args.autogluon_seconds, Path(tmp))
             print(line, flush=True)
             lines.append(line)
     print("\n".join(lines))

@@ -50,8 +50,10 @@ def build_extra_trees(task="binary", n_estimators=300, n_targets=1, min_samples_
     return _pipeline("forest", model, n_targets, per_target=task != "regression")
 
 
-def build_keras_mlp(task="binary", n_targets=1, units=(256, 128), dropout_rate=0.2, learning_rate=1e-3,
-                    epochs=100, batch_size=256, patience=10):
+def build_keras_mlp(task="binary", n_targets=1, units=(256, 128), dropout_rate=0.2, learning_rate=3e-3,
+                    epochs=100, batch_size=None, patience=8):
+    """``batch_size=None`` takes about eight steps an epoch (see ``_KerasBase._batch_size``): on the
+    10,000-row three-target benchmark, a quarter of batch 256's steps at a CV as good (0.1477 vs 0.1483)."""
     build_params = {"units": units, "dropout_rate": dropout_rate}
     common = dict(build_fn=build_mlp, build_params=build_params, learning_rate=learning_rate, epochs=epochs,
                   batch_size=batch_size, patience=patience)
@@ -84,7 +86,7 @@ def space_keras_mlp(trial):
     widths = trial.suggest_categorical("units", ["64", "128-64", "256-128", "512-256"])
     return {"units": tuple(int(w) for w in widths.split("-")),
             "dropout_rate": trial.suggest_float("dropout_rate", 0.0, 0.5),
-            "learning_rate": trial.suggest_float("learning_rate", 3e-4, 3e-3, log=True)}
+            "learning_rate": trial.suggest_float("learning_rate", 3e-4, 1e-2, log=True)}
 
 
 def default_models(task: str, n_targets: int = 1) -> tuple[ModelSpec, ...]:

@@ -118,11 +118,16 @@ class _KerasBase(BaseEstimator):
         callbacks = [keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)]
         epoch_bar = keras_callback(keras)  # the live display's epoch bar, when there is one
         history = model.fit(_to_keras(X_tr), y_tr, validation_data=(_to_keras(X_val), y_val), epochs=self.epochs,
-                            batch_size=self.batch_size, callbacks=callbacks + ([epoch_bar] if epoch_bar else []), class_weight=self._class_weights(y_tr),
+                            batch_size=self._batch_size(len(X_tr)), callbacks=callbacks + ([epoch_bar] if epoch_bar else []), class_weight=self._class_weights(y_tr),
                             verbose=self.verbose, shuffle=True)
         self.model_ = model
         self.n_epochs_ = len(history.history["loss"])
         return self
+
+    def _batch_size(self, n_rows: int) -> int:
+        """``batch_size=None``: about eight steps an epoch (32 to 1024 rows a step); a Keras step
+        costs about the same up to a thousand rows on a CPU, so big batches make an epoch cheap."""
+        return self.batch_size or int(np.clip(n_rows // 8, 32, 1024))
 
     def _raw_predict(self, X):
         return self.model_.predict(_to_keras(_as_inputs(X)), batch_size=1024, verbose=0)

@@ -1,11 +1,13 @@
 """A live progress display for training (rich): model k of M, fold k of K, elapsed time and an
-estimate of what is left, plus a bar for the epochs of a Keras fit. Fits 80 columns.
+estimate of what is left, plus bars of their own for the epochs of a Keras fit and for texts being
+encoded. Fits 80 columns.
 
 The display in use is reachable through ``active()`` (a context variable), so a Keras fit deep
 inside the CV loop can add its epoch bar without being passed anything; with no display active
 (a notebook calling ``run_cv``, a worker process) nothing is shown.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 _ACTIVE: ContextVar = ContextVar("kit_progress", default=None)
@@ -84,6 +86,21 @@ class TrainProgress:
         if self._epochs is not None:
             self.progress.remove_task(self._epochs)
             self._epochs = None
+
+
+@contextmanager
+def sub_bar(description: str, total: int):
+    """A bar of its own under the active display (e.g. texts encoded): yields ``advance(n)``, which
+    does nothing when no display is active."""
+    progress = active()
+    if progress is None:
+        yield lambda n=1: None
+        return
+    task = progress.progress.add_task(_fit(f"  {description}"), total=total)
+    try:
+        yield lambda n=1: progress.progress.advance(task, n)
+    finally:
+        progress.progress.remove_task(task)
 
 
 def keras_callback(keras):

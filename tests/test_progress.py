@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from common.progress import TrainProgress, active
+from common.progress import TrainProgress, active, sub_bar
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -46,6 +46,20 @@ def test_display_names_model_and_fold_and_fits_80_columns():
     assert "epochs" in text and "1/50" in text and "a_model_with_a_very_long_descriptive_name fold 4" in text
     assert re.search(r"\d+:\d\d:\d\d", text)  # elapsed / remaining
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+
+
+def test_a_sub_bar_shows_under_the_display_and_is_a_no_op_without_one():
+    with sub_bar("texts encoded", 10) as advance:
+        advance(5)  # no display: nothing to move, nothing raised
+    console = terminal()
+    with TrainProgress(console, ["minilm"], n_folds=5) as progress:
+        progress.start_model("minilm")
+        with sub_bar("texts encoded", 1024) as advance:
+            advance(512)
+            progress.progress.refresh()
+        assert len(progress.progress.tasks) == 1  # the sub-bar is gone once done
+    text = "\n".join(screen_lines(console.file.getvalue()))
+    assert "texts encoded" in text and "512/1024" in text
 
 
 @pytest.mark.slow

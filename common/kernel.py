@@ -24,6 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from datetime import datetime, timezone
+
 import joblib
 import numpy as np
 
@@ -44,8 +46,10 @@ class KernelBuild:
 
     def summary(self) -> str:
         return (f"dataset {self.dataset_id} in {self.dataset}\nnotebook {self.kernel_id} in {self.notebook}\n"
-                f"upload and run them with the kaggle client:\n"
-                f"  kaggle datasets create -p {self.dataset} --dir-mode zip   (later: kaggle datasets version -p ... -m MSG)\n"
+                f"upload, run and submit them with --push [--submit] (--dry-run shows what would be sent), "
+                f"or by hand with the kaggle client:\n"
+                f"  kaggle datasets create -p {self.dataset} --dir-mode zip   (later: kaggle datasets version -p ... -m MSG "
+                f"--dir-mode zip)\n"
                 f"  kaggle kernels push -p {self.notebook}")
 
 
@@ -64,7 +68,8 @@ def credentials_owner() -> str:
 
 
 def _ids(slug: str, owner: str) -> tuple[str, str]:
-    return f"{owner}/{slug}-kit-models", f"{owner}/{slug}-kit-inference"
+    # Kaggle takes dataset slugs and titles of 6 to 50 characters (and notebook titles up to 50)
+    return f"{owner}/{slug[:39].rstrip('-')}-kit-models", f"{owner}/{slug[:36].rstrip('-')}-kit-inference"
 
 
 def refit_blender(spec, paths: Paths, method: str, names: list[str]):
@@ -106,17 +111,19 @@ def build_kernel(spec, paths: Paths, *, owner: str, extra_wheels: bool = True) -
             shutil.copytree(source, models / run.model,
                             ignore=lambda folder, files: [f for f in files if f.endswith(".npy")])
         joblib.dump(blender, dataset / "blender.joblib")
+        # built_at tells `kit kernel --push` whether a Kaggle run used this build or an older version
         (dataset / BUNDLE).write_text(json.dumps({
             "slug": spec.slug, "method": method, "models": names, "weights": record["methods"][method]["weights"],
-            "n_seeds": {r.model: r.n_seeds for r in runs}, "cv_score": record["methods"][method]["cv_score"]},
-            indent=1), encoding="utf-8")
+            "n_seeds": {r.model: r.n_seeds for r in runs}, "cv_score": record["methods"][method]["cv_score"],
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="microseconds")}, indent=1), encoding="utf-8")
         _wheels(dataset / "wheels", _needed_wheels(spec, names) if extra_wheels else [])
         (dataset / "dataset-metadata.json").write_text(json.dumps({
-            "title": f"{spec.slug} kit models", "id": dataset_id, "licenses": [{"name": "CC0-1.0"}]}, indent=1))
+            "title": dataset_id.split("/")[1].replace("-", " "), "id": dataset_id, "licenses": [{"name": "CC0-1.0"}]},
+            indent=1))
         notebook.mkdir()
         write_notebook(notebook / "inference.ipynb", spec.slug, dataset_id.split("/")[1])
         (notebook / "kernel-metadata.json").write_text(json.dumps({
-            "id": kernel_id, "title": f"{spec.slug} kit inference", "code_file": "inference.ipynb",
+            "id": kernel_id, "title": kernel_id.split("/")[1].replace("-", " "), "code_file": "inference.ipynb",
             "language": "python", "kernel_type": "notebook", "is_private": True, "enable_gpu": False,
             "enable_internet": False, "competition_sources": [spec.slug], "dataset_sources": [dataset_id],
             "kernel_sources": []}, indent=1))
@@ -152,6 +159,18 @@ NOTEBOOK_CELLS = [
              "KAGGLE = Path(os.environ.get(\"KIT_KAGGLE_DIR\") or \"/kaggle\")  # another folder when tested offline\n"
              "BUNDLE = KAGGLE / \"input\" / \"{dataset}\"\nCOMPETITION = KAGGLE / \"input\" / \"{slug}\"\n"
              "WORKING = KAGGLE / \"working\"\nLIB = WORKING / \"kit-lib\""),
+    ("code", "import shutil\n\n"
+             "if not (BUNDLE / \"models\").is_dir():  # the dataset's folders arrived as zip archives: unpack them\n"
+             "    unpacked = WORKING / \"kit-bundle\"\n"
+             "    for item in BUNDLE.iterdir():\n"
+             "        if item.suffix == \".zip\":\n"
+             "            shutil.unpack_archive(str(item), str(unpacked / item.stem), \"zip\")\n"
+             "        else:\n"
+             "            unpacked.mkdir(parents=True, exist_ok=True)\n"
+             "            shutil.copyfile(item, unpacked / item.name)\n"
+             "    BUNDLE = unpacked\n"
+             "# tells `kit kernel --push` which build of the dataset this run used\n"
+             "shutil.copyfile(BUNDLE / \"bundle.json\", WORKING / \"kit-bundle.json\")"),
     ("code", "wheels = sorted(str(p) for p in (BUNDLE / \"wheels\").glob(\"*.whl\"))\n"
              "subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", \"--no-index\", "
              "\"--find-links\", str(BUNDLE / \"wheels\"),\n"

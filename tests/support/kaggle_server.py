@@ -228,14 +228,6 @@ class FakeKaggle:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
 
-    def extend_lifetime(self, seconds: float) -> None:
-        """Shut down ``seconds`` from now instead (for a test that runs a real notebook)."""
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(seconds, self.stop)
-        self._timer.daemon = True
-        self._timer.start()
-
     def __enter__(self) -> "FakeKaggle":
         return self.start()
 
@@ -724,19 +716,19 @@ def fake_kaggle(monkeypatch, tmp_path):
     real kaggle.json or token is ever read), then sets ``server.client_env()``. Add data with
     ``fake_kaggle.competitions["titanic"] = make_zip({...})``.
     """
-    home = tmp_path / "fake-kaggle-home"
+    with FakeKaggle() as server:
+        point_client_at(server, monkeypatch, tmp_path / "fake-kaggle-home")
+        yield server
+
+
+def point_client_at(server: FakeKaggle, monkeypatch, home) -> None:
+    """Remove every KAGGLE_* variable and XDG_CONFIG_HOME, point HOME at the empty folder
+    ``home``, then set ``server.client_env()``."""
     home.mkdir()
     for name in list(os.environ):
         if name.startswith("KAGGLE_"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setenv("HOME", str(home))
-    with FakeKaggle() as server:
-        point_client_at(server, monkeypatch)
-        yield server
-
-
-def point_client_at(server: FakeKaggle, monkeypatch) -> None:
-    """Set ``server.client_env()`` (after the fixture's clean-up of KAGGLE_* and HOME)."""
     for name, value in server.client_env().items():
         monkeypatch.setenv(name, value)

@@ -310,6 +310,8 @@ def _split_ref(ref: str, what: str) -> tuple[str, str]:
 
 
 def _rules_hint(slug: str) -> str:
+    if not slug:
+        return "Check that the dataset and notebook belong to the user of your credentials (--owner)."
     return (f"If you have not accepted the rules of '{slug}' yet, accept them on "
             f"https://www.kaggle.com/competitions/{slug}/rules (this joins the competition); else check "
             "that the dataset and notebook belong to the user of your credentials (--owner).")
@@ -510,10 +512,11 @@ def wait_for_kernel(ref: str, version=None, *, slug: str = "", timeout_s: float 
         time.sleep(poll_s)
 
 
-def download_kernel_output(ref: str, dest: Path, version=None, *, slug: str = "", tries: int = DEFAULT_TRIES,
+def download_kernel_output(ref: str, dest: Path, version=None, *, only: Optional[set] = None, slug: str = "",
+                           tries: int = DEFAULT_TRIES,
                            retry_base_s: float = DEFAULT_RETRY_BASE_S) -> tuple[list[Path], str]:
-    """Download the output files of the notebook's run into ``dest``; return them and its log
-    (the text of its output streams; "" when Kaggle has none)."""
+    """Download the output files of the notebook's run (those named in ``only``, if given) into
+    ``dest``; return them and its log (the text of its output streams; "" when Kaggle has none)."""
     owner, name = _split_ref(ref, "kernel")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -539,6 +542,8 @@ def download_kernel_output(ref: str, dest: Path, version=None, *, slug: str = ""
                              **common)
             log = log or page.log or ""
             for item in page.files or []:
+                if only is not None and item.file_name not in only:
+                    continue
                 target = (dest / item.file_name).resolve()
                 if not target.is_relative_to(root) or target == root:  # names come from the notebook
                     raise KaggleError(f"the notebook's output names a file outside {dest}: {item.file_name!r}")

@@ -155,13 +155,15 @@ NOTEBOOK_CELLS = [
     ("markdown", "# {slug}: inference with the starter kit\n\nMade by `kit kernel`: installs the kit from "
                  "the attached dataset (no internet), predicts with the trained fold models and the chosen "
                  "blend, and writes `submission.csv`."),
-    ("code", "import os, subprocess, sys\nfrom pathlib import Path\n\n"
+    ("code", "import os, subprocess, sys, tempfile\nfrom pathlib import Path\n\n"
              "KAGGLE = Path(os.environ.get(\"KIT_KAGGLE_DIR\") or \"/kaggle\")  # another folder when tested offline\n"
              "BUNDLE = KAGGLE / \"input\" / \"{dataset}\"\nCOMPETITION = KAGGLE / \"input\" / \"{slug}\"\n"
-             "WORKING = KAGGLE / \"working\"\nLIB = WORKING / \"kit-lib\""),
+             "WORKING = KAGGLE / \"working\"  # everything written here is the notebook's output\n"
+             "SCRATCH = Path(tempfile.mkdtemp(prefix=\"kit-\"))  # the installed kit, unpacked archives\n"
+             "LIB = SCRATCH / \"lib\""),
     ("code", "import shutil\n\n"
              "if not (BUNDLE / \"models\").is_dir():  # the dataset's folders arrived as zip archives: unpack them\n"
-             "    unpacked = WORKING / \"kit-bundle\"\n"
+             "    unpacked = SCRATCH / \"bundle\"\n"
              "    for item in BUNDLE.iterdir():\n"
              "        if item.suffix == \".zip\":\n"
              "            shutil.unpack_archive(str(item), str(unpacked / item.stem), \"zip\")\n"

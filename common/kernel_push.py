@@ -157,7 +157,8 @@ def _download_output(ref: str, version, target: Path, slug: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".output.", dir=target.parent))
     try:
-        _, log = kaggle_api.download_kernel_output(ref, staging, version, slug=slug)
+        # only what the kit reads: a run's output may also hold whatever else the notebook wrote
+        _, log = kaggle_api.download_kernel_output(ref, staging, version, only={OUTPUT_FILE, BUNDLE_COPY}, slug=slug)
         (staging / f"{ref.split('/')[1]}.log").write_text(log, encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)

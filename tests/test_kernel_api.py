@@ -95,7 +95,7 @@ def test_waiting_for_a_dataset_that_failed_or_is_slow(server, tmp_path):
 
 def test_push_sends_the_notebook_offline_with_its_sources(server, tmp_path):
     kaggle_api.upload_dataset(dataset_folder(tmp_path), version_notes="", slug="toy", **FAST)
-    server.kernel_runner = lambda version: KernelRun(files={"submission.csv": b"id,y\n2,1\n"})
+    server.kernel_runner = lambda version: KernelRun(files={"submission.csv": b"id,y\n2,1\n", "cache.bin": b"x"})
     pushed = kaggle_api.push_kernel(notebook_folder(tmp_path), slug="toy", **FAST)
     assert pushed == {"ref": f"{OWNER}/toy-kit-inference", "version": 1,
                       "url": f"https://www.kaggle.com/code/{OWNER}/toy-kit-inference"}
@@ -109,8 +109,11 @@ def test_push_sends_the_notebook_offline_with_its_sources(server, tmp_path):
     statuses = []
     state = kaggle_api.wait_for_kernel(pushed["ref"], 1, poll_s=0.01, on_status=statuses.append, **FAST)
     assert state == {"status": "complete", "failure_message": None} and statuses == ["queued", "complete"]
-    files, log = kaggle_api.download_kernel_output(pushed["ref"], tmp_path / "out", 1, **FAST)
+    files, log = kaggle_api.download_kernel_output(pushed["ref"], tmp_path / "all", 1, **FAST)
+    assert sorted(f.name for f in files) == ["cache.bin", "submission.csv"]
+    files, log = kaggle_api.download_kernel_output(pushed["ref"], tmp_path / "out", 1, only={"submission.csv"}, **FAST)
     assert files == [tmp_path / "out" / "submission.csv"] and files[0].read_bytes() == b"id,y\n2,1\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["submission.csv"]
     assert server.calls("GetKernelSessionStatus")[0].body["versionLabel"] == "v1"
 
 

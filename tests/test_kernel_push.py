@@ -52,7 +52,7 @@ def uploaded(server, version, name):
 def simulated(server, submission: bytes, **extra):
     """A run that writes ``submission`` and copies the bundle.json it was given, as the notebook does."""
     log = json.dumps([{"stream_name": "stdout", "time": 1.0, "data": "predicting\n"}])
-    return lambda version: KernelRun(files={"submission.csv": submission,
+    return lambda version: KernelRun(files={"submission.csv": submission, "cache.bin": b"not downloaded",
                                             "kit-bundle.json": uploaded(server, version, "bundle.json"), **extra},
                                      log=log)
 
@@ -81,6 +81,9 @@ def test_push_and_submit_send_the_runs_output_as_a_code_submission(trained, serv
     assert version.request["datasetDataSources"] == [DATASET]
 
     assert result.same_as_local and result.submission.read_bytes() == local
+    assert sorted(p.name for p in result.output.iterdir()) == ["kit-bundle.json", "submission.csv",
+                                                                "titanic-kit-inference.log"]
+    assert (result.output / "titanic-kit-inference.log").read_text() == "predicting\n"
     assert "the same bytes as the local ensemble's submission" in said
     [sent] = server.submissions
     assert sent.kernel == (KERNEL, 1) and sent.data == local and result.submission_ref == sent.ref

@@ -8,6 +8,18 @@ went wrong and what to do):
 - ``list_submissions(slug)`` -> list of submission dicts, newest first
 - ``wait_for_score(slug, ref, timeout_s=600, poll_s=5)`` -> the submission's dict once scored
 
+Code competitions (``kit kernel --push``; each mirrors a command of the ``kaggle`` client):
+
+- ``upload_dataset(folder, version_notes=...)`` -> ``datasets create`` or, when the dataset
+  exists, ``datasets version``, both ``--dir-mode zip`` (StartBlobUpload + PUT per file, every
+  folder as one zip archive, files as they are; then CreateDataset / CreateDatasetVersion)
+- ``dataset_status(ref)`` / ``wait_for_dataset(ref)`` -> GetDatasetStatus until "ready"
+- ``push_kernel(folder)`` -> ``kernels push`` (SaveKernel); ``kernel_status(ref, version)`` /
+  ``wait_for_kernel(...)`` -> GetKernelSessionStatus; ``download_kernel_output(ref, dest, version)``
+  -> ``kernels output`` (ListKernelSessionOutput, then a GET per file) and the run's log
+- ``submit_code(slug, kernel_ref, version, file_name=..., message=...)`` ->
+  ``competitions submit -k`` (CreateCodeSubmission; never resent after the request went out)
+
 A submission dict has the keys ``ref`` (int), ``date`` (ISO 8601 string, UTC, or None),
 ``file_name``, ``description`` (the message), ``status`` ("pending", "complete" or "error"),
 ``public_score`` and ``private_score`` (float or None) and ``error_description`` (str or None).

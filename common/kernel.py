@@ -8,9 +8,12 @@
   ``dataset-metadata.json``;
 - ``notebook/``: ``inference.ipynb`` and ``kernel-metadata.json`` (internet off, written
   explicitly: the client's default is on; the competition and the dataset attached). The notebook
-  installs the wheels with ``pip install --no-index --find-links`` into ``/kaggle/working``,
-  then ``predict_bundle`` recomputes every model's test predictions from its fold models exactly as
-  the CV loop did, blends them and writes ``/kaggle/working/submission.csv``.
+  installs the wheels with ``pip install --no-index --find-links`` into a scratch folder (what it
+  writes to ``/kaggle/working`` is its output), unpacking the dataset's folders first if they
+  arrived as zip archives, then ``predict_bundle`` recomputes every model's test predictions from
+  its fold models exactly as the CV loop did, blends them and writes
+  ``/kaggle/working/submission.csv``, beside ``kit-bundle.json`` (the ``bundle.json`` it ran with,
+  which says whether Kaggle used this build of the dataset; see common/kernel_push.py).
 
 The blender is refitted from the stored OOF predictions and must reproduce the local ensemble's
 test predictions exactly, else the build is refused (the ensemble is stale).
@@ -22,9 +25,8 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
-
 from datetime import datetime, timezone
+from pathlib import Path
 
 import joblib
 import numpy as np

@@ -46,8 +46,12 @@ class KernelBuild:
     dataset_id: str
     kernel_id: str
 
-    def summary(self) -> str:
-        return (f"dataset {self.dataset_id} in {self.dataset}\nnotebook {self.kernel_id} in {self.notebook}\n"
+    def summary(self, *, commands: bool = True) -> str:
+        """Where the dataset and notebook are; with ``commands``, how to upload and run them."""
+        built = f"dataset {self.dataset_id} in {self.dataset}\nnotebook {self.kernel_id} in {self.notebook}"
+        if not commands:
+            return built
+        return (f"{built}\n"
                 f"upload, run and submit them with --push [--submit] (--dry-run shows what would be sent), "
                 f"or by hand with the kaggle client:\n"
                 f"  kaggle datasets create -p {self.dataset} --dir-mode zip   (later: kaggle datasets version -p ... -m MSG "

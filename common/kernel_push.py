@@ -112,9 +112,14 @@ def push_kernel_build(spec, paths: Paths, build: KernelBuild, *, submit: bool = 
     if ran_with.is_file() and json.loads(ran_with.read_text(encoding="utf-8")) != bundle:
         raise KitError(f"the notebook {ref} ran with another version of dataset {build.dataset_id} than the one "
                        f"just uploaded (Kaggle was still processing it); run `kit kernel -c {slug} --push` again.")
+    from .errors import SubmissionError
     from .workflow import check_submission_file
 
-    check_submission_file(spec, paths, submission)  # an invalid file is never submitted
+    try:
+        check_submission_file(spec, paths, submission)  # an invalid file is never submitted
+    except SubmissionError as exc:
+        raise KitError(f"{submission}, the output of notebook {ref}{f' version {version}' if version else ''}, "
+                       f"is not a valid submission, so nothing was submitted: {exc}. See {url}") from None
     same = submission.read_bytes() == local_submission_bytes(spec, paths)
     say(f"{submission}: valid; {'the same bytes as' if same else 'DIFFERENT from'} the local ensemble's submission"
         + ("" if same else " (package versions on Kaggle differ from yours, or the data changed)"))

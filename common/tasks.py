@@ -297,7 +297,7 @@ def kernel(c, comp=None, owner=None, push=False, submit=False, dry_run=False, ti
 
     spec = _spec(c, comp)
     build = build_kernel(spec, _paths(c), owner=owner or credentials_owner())
-    print(build.summary())
+    print(build.summary(commands=not (push or submit or dry_run)))
     if dry_run:
         from common.kernel_push import describe_push
 

@@ -81,10 +81,14 @@ def _ids(slug: str, owner: str) -> tuple[str, str]:
 def refit_blender(spec, paths: Paths, method: str, names: list[str]):
     """The chosen blender fitted on all OOF rows, checked against the saved ensemble's test predictions."""
     from .artifacts import load_run
+    from .data import load_competition_data
     from .ensemble import BLENDERS
-    from .workflow import ENSEMBLE_DIR, prepare
+    from .folds import load_or_make_folds
+    from .workflow import ENSEMBLE_DIR
 
-    data, folds = prepare(spec, paths, seed=0)  # the stored folds (the seed only makes new ones)
+    data = load_competition_data(spec, paths)
+    # the stored folds the models were trained on (there are some: the ensemble exists)
+    folds = load_or_make_folds(spec, paths, data.train_ids, data.y, data.X, seed=0)
     runs = [load_run(paths, spec.slug, name) for name in names]
     P = np.stack([r.oof for r in runs], axis=1)
     validated = folds != -1

@@ -54,12 +54,12 @@ def describe_push(spec, build: KernelBuild, *, submit: bool, message: Optional[s
         if entry.is_dir():
             files = [p for p in entry.rglob("*") if p.is_file()]
             size = sum(p.stat().st_size for p in files)
-            lines.append(f"       {entry.name}.zip   (the folder {entry.name}/ as one archive: {len(files)} files, "
+            lines.append(f"       {entry.name}.zip   (the folder {entry.name}/ as one archive: {len(files)} file{'s' if len(files) != 1 else ''}, "
                          f"{_size(size)} before compression)")
         else:
             lines.append(f"       {entry.name}   ({_size(entry.stat().st_size)}, as it is)")
     meta = json.loads((build.notebook / kaggle_api.KERNEL_METADATA).read_text(encoding="utf-8"))
-    lines += [f"     and wait until Kaggle has processed it",
+    lines += ["     and wait until Kaggle has processed it",
               f"  2. push notebook {build.kernel_id} ({build.notebook / meta['code_file']}): internet "
               f"{'on' if meta.get('enable_internet', True) else 'off'}, competition "
               f"{', '.join(meta.get('competition_sources') or [])}, dataset {', '.join(meta.get('dataset_sources') or [])}",
@@ -96,9 +96,11 @@ def push_kernel_build(spec, paths: Paths, build: KernelBuild, *, submit: bool = 
             _download_output(ref, version, output, slug)
         except KitError:
             pass
+        ended = "failed" if state["status"] == "error" else f"ended {state['status']}"
+        said = (state["failure_message"] or "").strip().rstrip(".")
         raise KitError(
-            f"the notebook {ref}{f' version {version}' if version else ''} ended {state['status']} on Kaggle"
-            f"{': ' + state['failure_message'] if state['failure_message'] else ''}.\n"
+            f"the notebook {ref}{f' version {version}' if version else ''} {ended} on Kaggle"
+            f"{': ' + said if said else ''}.\n"
             f"{_log_tail(log)}See its log on {url} (downloaded: {log}); fix the cause, then run "
             f"`kit kernel -c {slug} --push` again.")
 

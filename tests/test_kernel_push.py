@@ -106,7 +106,7 @@ def test_a_run_that_errors_shows_its_message_log_and_url(trained, server):
     with pytest.raises(KitError) as info:
         push(trained, submit=True)
     message = str(info.value)
-    assert "ended error on Kaggle: Notebook raised an exception" in message
+    assert "failed on Kaggle: Notebook raised an exception" in message
     assert "| KeyError: 'Pclass'" in message and f"https://www.kaggle.com/code/{KERNEL}" in message
     assert server.submissions == [] and server.calls("CreateCodeSubmission") == []
 

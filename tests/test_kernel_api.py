@@ -184,3 +184,25 @@ def test_bad_credentials_upload_nothing(server, tmp_path, monkeypatch):
     with pytest.raises(KaggleError, match="rejected the credentials.*KAGGLE_USERNAME / KAGGLE_KEY"):
         kaggle_api.upload_dataset(dataset_folder(tmp_path), version_notes="", slug="toy", **FAST)
     assert server.datasets == {} and server.calls("StartBlobUpload") == []
+
+
+def test_transient_failures_of_uploads_are_retried(server, tmp_path):
+    server.fail("500", times=1, on="StartBlobUpload")
+    server.fail("drop", times=1, on="upload")
+    server.fail("503", times=1, on="CreateDataset")
+    kaggle_api.upload_dataset(dataset_folder(tmp_path), version_notes="", slug="toy", **FAST)
+    assert sorted(server.datasets[f"{OWNER}/toy-kit-models"][0]["files"]) == [
+        "blender.joblib", "bundle.json", "models.zip", "wheels.zip"]
+    assert len(server.calls("CreateDataset")) == 2
+    assert len(server.calls("StartBlobUpload")) == 5 and len(server.calls("upload")) == 5  # 4 files, 1 retried
+
+
+def test_a_code_submission_whose_answer_was_lost_is_not_resent(server, tmp_path):
+    kaggle_api.upload_dataset(dataset_folder(tmp_path), version_notes="", slug="toy", **FAST)
+    server.kernel_runner = lambda version: KernelRun(files={"submission.csv": b"id,y\n2,1\n"})
+    pushed = kaggle_api.push_kernel(notebook_folder(tmp_path), slug="toy", **FAST)
+    kaggle_api.wait_for_kernel(pushed["ref"], 1, poll_s=0.01, **FAST)
+    server.fail("drop", on="CreateCodeSubmission")
+    with pytest.raises(KaggleError, match="may have recorded the submission anyway.*toy/submissions"):
+        kaggle_api.submit_code("toy", pushed["ref"], 1, **FAST)
+    assert len(server.calls("CreateCodeSubmission")) == 1

@@ -8,6 +8,18 @@ went wrong and what to do):
 - ``list_submissions(slug)`` -> list of submission dicts, newest first
 - ``wait_for_score(slug, ref, timeout_s=600, poll_s=5)`` -> the submission's dict once scored
 
+Code competitions (``kit kernel --push``; each mirrors a command of the ``kaggle`` client):
+
+- ``upload_dataset(folder, version_notes=...)`` -> ``datasets create`` or, when the dataset
+  exists, ``datasets version``, both ``--dir-mode zip`` (StartBlobUpload + PUT per file, every
+  folder as one zip archive, files as they are; then CreateDataset / CreateDatasetVersion)
+- ``dataset_status(ref)`` / ``wait_for_dataset(ref)`` -> GetDatasetStatus until "ready"
+- ``push_kernel(folder)`` -> ``kernels push`` (SaveKernel); ``kernel_status(ref, version)`` /
+  ``wait_for_kernel(...)`` -> GetKernelSessionStatus; ``download_kernel_output(ref, dest, version)``
+  -> ``kernels output`` (ListKernelSessionOutput, then a GET per file) and the run's log
+- ``submit_code(slug, kernel_ref, version, file_name=..., message=...)`` ->
+  ``competitions submit -k`` (CreateCodeSubmission; never resent after the request went out)
+
 A submission dict has the keys ``ref`` (int), ``date`` (ISO 8601 string, UTC, or None),
 ``file_name``, ``description`` (the message), ``status`` ("pending", "complete" or "error"),
 ``public_score`` and ``private_score`` (float or None) and ``error_description`` (str or None).
@@ -295,6 +307,373 @@ def wait_for_score(slug: str, ref, *, timeout_s: float = 600, poll_s: float = 5,
 
 
 # --------------------------------------------------------------------------------------------
+# datasets, kernels and code submissions (what `kit kernel --push` uses)
+
+DATASET_METADATA = "dataset-metadata.json"
+KERNEL_METADATA = "kernel-metadata.json"
+_KERNEL_OUTPUT_PAGES = 20
+
+
+def _split_ref(ref: str, what: str) -> tuple[str, str]:
+    owner, _, name = (ref or "").partition("/")
+    if not owner or not name or "/" in name:
+        raise KaggleError(f"{what} {ref!r} should read OWNER/SLUG, e.g. alice/titanic-kit-models")
+    return owner, name
+
+
+def _rules_hint(slug: str) -> str:
+    if not slug:
+        return "Check that the dataset and notebook belong to the user of your credentials (--owner)."
+    return (f"If you have not accepted the rules of '{slug}' yet, accept them on "
+            f"https://www.kaggle.com/competitions/{slug}/rules (this joins the competition); else check "
+            "that the dataset and notebook belong to the user of your credentials (--owner).")
+
+
+def dataset_status(ref: str, *, slug: str = "", tries: int = DEFAULT_TRIES,
+                   retry_base_s: float = DEFAULT_RETRY_BASE_S) -> Optional[str]:
+    """The processing status of dataset ``ref`` ("ready", "failed", ...), or None when Kaggle
+    knows no such dataset (it is created then, not versioned)."""
+    owner, name = _split_ref(ref, "dataset")
+    with _connect() as conn:
+        from kagglesdk.datasets.types.dataset_api_service import ApiGetDatasetStatusRequest
+
+        request = ApiGetDatasetStatusRequest()
+        request.owner_slug, request.dataset_slug = owner, name
+        try:
+            answer = _retrying(lambda: conn.client.datasets.dataset_api_client.get_dataset_status(request),
+                               conn=conn, slug=slug, action=f"read the status of dataset {ref}", tries=tries,
+                               retry_base_s=retry_base_s, not_found_ok=True, forbidden=_rules_hint(slug))
+        except _NotFound:
+            return None
+    return _enum_name(answer.status)
+
+
+def upload_dataset(folder: Path, *, version_notes: str, slug: str = "", tries: int = DEFAULT_TRIES,
+                   retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """Create the dataset that ``folder/dataset-metadata.json`` names, or a new version of it.
+
+    As ``kaggle datasets create/version -p FOLDER --dir-mode zip`` does: every file is uploaded
+    as it is (nothing converted), every folder as one zip archive of its contents (``models/`` ->
+    ``models.zip``); the metadata file itself is not uploaded. Returns ``ref``, ``url``,
+    ``created`` (False: a new version) and ``files`` (the uploaded names).
+    """
+    folder = Path(folder)
+    meta = _read_metadata(folder / DATASET_METADATA, "dataset")
+    ref = meta.get("id") or ""
+    owner, name = _split_ref(ref, f"the dataset id in {folder / DATASET_METADATA}")
+    existing = dataset_status(ref, slug=slug, tries=tries, retry_base_s=retry_base_s)
+    common = dict(slug=slug, tries=tries, retry_base_s=retry_base_s)
+    with _connect() as conn, _dataset_blobs(folder) as blobs:
+        from kagglesdk.datasets.types.dataset_api_service import (
+            ApiCreateDatasetRequest,
+            ApiCreateDatasetVersionRequest,
+            ApiCreateDatasetVersionRequestBody,
+            ApiDatasetNewFile,
+        )
+
+        files = []
+        for blob in blobs:
+            new_file = ApiDatasetNewFile()
+            new_file.token = _upload_blob(conn, blob, **common)
+            files.append(new_file)
+        api = conn.client.datasets.dataset_api_client
+        if existing is None:
+            request = ApiCreateDatasetRequest()
+            request.owner_slug, request.slug = owner, name
+            request.title = meta.get("title") or name
+            request.license_name = ((meta.get("licenses") or [{}])[0]).get("name") or "CC0-1.0"
+            request.is_private = True
+            request.files = files
+            call, action = (lambda: api.create_dataset(request)), f"create dataset {ref}"
+        else:
+            body = ApiCreateDatasetVersionRequestBody()
+            body.version_notes = version_notes
+            body.files = files
+            request = ApiCreateDatasetVersionRequest()
+            request.owner_slug, request.dataset_slug, request.body = owner, name, body
+            call, action = (lambda: api.create_dataset_version(request)), f"create a new version of dataset {ref}"
+        answer = _retrying(call, conn=conn, action=action, forbidden=_rules_hint(slug), **common)
+    if answer.error or (answer.status and answer.status.lower() not in ("ok", "")):
+        raise KaggleError(f"Kaggle did not {action}: {answer.error or answer.status}. "
+                          f"Check {folder / DATASET_METADATA} (the id is OWNER/SLUG, 6 to 50 characters).")
+    return {"ref": ref, "url": answer.url or f"https://www.kaggle.com/datasets/{ref}",
+            "created": existing is None, "files": [blob.name for blob in blobs]}
+
+
+def wait_for_dataset(ref: str, *, slug: str = "", timeout_s: float = 1800, poll_s: float = 10,
+                     tries: int = DEFAULT_TRIES, retry_base_s: float = DEFAULT_RETRY_BASE_S) -> None:
+    """Wait until Kaggle has processed dataset ``ref`` (a notebook pushed before that would run
+    with the previous version); KaggleError if processing failed or takes over ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = dataset_status(ref, slug=slug, tries=tries, retry_base_s=retry_base_s)
+        if status == "ready":
+            return
+        if status in ("failed", "deleted"):
+            raise KaggleError(f"Kaggle could not process dataset {ref} (status {status}); see "
+                              f"https://www.kaggle.com/datasets/{ref} and push again.")
+        if time.monotonic() + poll_s > deadline:
+            raise KaggleError(f"dataset {ref} was still {status or 'not visible'} after {timeout_s:g} s; "
+                              f"see https://www.kaggle.com/datasets/{ref} and push again once it is ready.")
+        time.sleep(poll_s)
+
+
+def push_kernel(folder: Path, *, slug: str = "", tries: int = DEFAULT_TRIES,
+                retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """Save and run a new version of the notebook in ``folder`` (``kaggle kernels push -p``).
+
+    Reads ``kernel-metadata.json`` and its code file; outputs are dropped and cell sources
+    joined, as the client does. ``enable_internet`` defaults to true there, as in the client.
+    Returns ``ref`` (OWNER/SLUG), ``version`` (int or None) and ``url``.
+    """
+    folder = Path(folder)
+    meta = _read_metadata(folder / KERNEL_METADATA, "kernel")
+    ref = meta.get("id") or ""
+    _split_ref(ref, f"the kernel id in {folder / KERNEL_METADATA}")
+    code = folder / (meta.get("code_file") or "")
+    if not meta.get("code_file") or not code.is_file():
+        raise KaggleError(f"{folder / KERNEL_METADATA} names no code file that exists ({code}); run `kit kernel` again")
+    text = code.read_text(encoding="utf-8")
+    if meta.get("kernel_type") == "notebook":
+        notebook = json.loads(text)
+        for cell in notebook.get("cells", []):
+            if cell.get("cell_type") == "code":
+                cell["outputs"] = []
+            if isinstance(cell.get("source"), list):
+                cell["source"] = "".join(cell["source"])
+        text = json.dumps(notebook)
+    with _connect() as conn:
+        from kagglesdk.kernels.types.kernels_api_service import ApiSaveKernelRequest
+
+        request = ApiSaveKernelRequest()
+        request.slug = ref
+        request.new_title = meta.get("title")
+        request.text = text
+        request.language = meta.get("language") or "python"
+        request.kernel_type = meta.get("kernel_type") or "notebook"
+        request.is_private = bool(meta.get("is_private", True))
+        request.enable_gpu = bool(meta.get("enable_gpu", False))
+        request.enable_tpu = bool(meta.get("enable_tpu", False))
+        request.enable_internet = bool(meta.get("enable_internet", True))
+        request.dataset_data_sources = list(meta.get("dataset_sources") or [])
+        request.competition_data_sources = list(meta.get("competition_sources") or [])
+        request.kernel_data_sources = list(meta.get("kernel_sources") or [])
+        request.model_data_sources = list(meta.get("model_sources") or [])
+        answer = _retrying(lambda: conn.client.kernels.kernels_api_client.save_kernel(request), conn=conn,
+                           slug=slug, action=f"push the notebook {ref}", tries=tries,
+                           retry_base_s=retry_base_s, forbidden=_rules_hint(slug),
+                           not_found=f"Check the sources in {folder / KERNEL_METADATA}.")
+    invalid = {what: list(getattr(answer, f"invalid_{what}_sources") or [])
+               for what in ("dataset", "competition", "kernel")}
+    if answer.error or any(invalid.values()):
+        problems = "; ".join(f"invalid {what} sources: {', '.join(v)}" for what, v in invalid.items() if v)
+        hint = _rules_hint(slug) if invalid["competition"] else ""
+        raise KaggleError(f"Kaggle did not accept the notebook {ref}: "
+                          f"{'; '.join(x for x in (answer.error, problems) if x)}. {hint}".rstrip())
+    return {"ref": ref, "version": int(answer.version_number) if answer.version_number else None,
+            "url": answer.url or f"https://www.kaggle.com/code/{ref}"}
+
+
+def _version_label(version) -> Optional[str]:
+    # the API wants "v<N>" and answers 404 for a bare number (what kaggle 2.2.5 does)
+    return f"v{int(version)}" if version else None
+
+
+def kernel_status(ref: str, version=None, *, slug: str = "", tries: int = DEFAULT_TRIES,
+                  retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """``status`` ("queued", "running", "complete", "error", "cancel_requested", ..., or
+    "not visible yet") and ``failure_message`` of the notebook's run (of ``version``, else the latest)."""
+    owner, name = _split_ref(ref, "kernel")
+    with _connect() as conn:
+        from kagglesdk.kernels.types.kernels_api_service import ApiGetKernelSessionStatusRequest
+
+        request = ApiGetKernelSessionStatusRequest()
+        request.user_name, request.kernel_slug = owner, name
+        if version:
+            request.version_label = _version_label(version)
+        try:
+            answer = _retrying(lambda: conn.client.kernels.kernels_api_client.get_kernel_session_status(request),
+                               conn=conn, slug=slug, action=f"read the status of notebook {ref}", tries=tries,
+                               retry_base_s=retry_base_s, not_found_ok=True, forbidden=_rules_hint(slug))
+        except _NotFound:  # right after a push
+            return {"status": "not visible yet", "failure_message": None}
+    return {"status": _enum_name(answer.status), "failure_message": answer.failure_message or None}
+
+
+def wait_for_kernel(ref: str, version=None, *, slug: str = "", timeout_s: float = 3600, poll_s: float = 10,
+                    on_status: Optional[Callable[[str], None]] = None, tries: int = DEFAULT_TRIES,
+                    retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """Poll the notebook's run until it is "complete", "error" or cancelled; return kernel_status's
+    dict. KaggleError after ``timeout_s`` (the run goes on on Kaggle). ``on_status`` hears each
+    change of status."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while True:
+        state = kernel_status(ref, version, slug=slug, tries=tries, retry_base_s=retry_base_s)
+        if state["status"] != last and on_status is not None:
+            on_status(state["status"])
+        last = state["status"]
+        if last in ("complete", "error") or last.startswith("cancel"):
+            return state
+        if time.monotonic() + poll_s > deadline:
+            label = f" version {version}" if version else ""
+            raise KaggleError(
+                f"notebook {ref}{label} was still {last} after {timeout_s:g} s, so the kit stopped waiting; "
+                f"it goes on running on Kaggle: https://www.kaggle.com/code/{ref}. Wait longer with --timeout, "
+                f"or, once it is complete, submit it from that page (Submit to competition).")
+        time.sleep(poll_s)
+
+
+def download_kernel_output(ref: str, dest: Path, version=None, *, only: Optional[set] = None, slug: str = "",
+                           tries: int = DEFAULT_TRIES,
+                           retry_base_s: float = DEFAULT_RETRY_BASE_S) -> tuple[list[Path], str]:
+    """Download the output files of the notebook's run (those named in ``only``, if given) into
+    ``dest``; return them and its log (the text of its output streams; "" when Kaggle has none)."""
+    owner, name = _split_ref(ref, "kernel")
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    written: list[Path] = []
+    log = ""
+    common = dict(slug=slug, tries=tries, retry_base_s=retry_base_s)
+    with _connect() as conn:
+        from kagglesdk.kernels.types.kernels_api_service import ApiListKernelSessionOutputRequest
+
+        token, seen = "", set()
+        for _ in range(_KERNEL_OUTPUT_PAGES):
+            request = ApiListKernelSessionOutputRequest()
+            request.user_name, request.kernel_slug = owner, name
+            if version:
+                request.version_label = _version_label(version)
+            request.page_size = 100
+            if token:
+                request.page_token = token
+            page = _retrying(lambda: conn.client.kernels.kernels_api_client.list_kernel_session_output(request),
+                             conn=conn, action=f"list the output of notebook {ref}", forbidden=_rules_hint(slug),
+                             not_found=f"Kaggle has no run of {ref}; see https://www.kaggle.com/code/{ref}",
+                             **common)
+            log = log or page.log or ""
+            for item in page.files or []:
+                if only is not None and item.file_name not in only:
+                    continue
+                target = (dest / item.file_name).resolve()
+                if not target.is_relative_to(root) or target == root:  # names come from the notebook
+                    raise KaggleError(f"the notebook's output names a file outside {dest}: {item.file_name!r}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(target) as tmp:
+                    _retrying(lambda: _get_to_file(item.url, tmp), conn=conn,
+                              action=f"download {item.file_name} of notebook {ref}", **common)
+                written.append(target)
+            token = page.next_page_token
+            if not token or token in seen:
+                break
+            seen.add(token)
+    return written, _log_text(log)
+
+
+def submit_code(slug: str, kernel_ref: str, version, *, file_name: str = "submission.csv", message: str = "",
+                tries: int = DEFAULT_TRIES, retry_base_s: float = DEFAULT_RETRY_BASE_S) -> dict:
+    """Submit the output ``file_name`` of notebook ``kernel_ref`` (``version``) to code competition
+    ``slug`` (``kaggle competitions submit -k``): Kaggle runs the notebook again on the hidden
+    test data and scores what it writes. Returns ``ref``, ``status`` ("pending") and ``message``."""
+    _check_slug(slug)
+    owner, name = _split_ref(kernel_ref, "kernel")
+    with _connect() as conn:
+        from kagglesdk.competitions.types.competition_api_service import ApiCreateCodeSubmissionRequest
+
+        request = ApiCreateCodeSubmissionRequest()
+        request.competition_name = slug
+        request.kernel_owner, request.kernel_slug = owner, name
+        if version:
+            request.kernel_version = int(version)
+        request.file_name = file_name
+        if message:
+            request.submission_description = message
+        created = _retrying(lambda: conn.client.competitions.competition_api_client.create_code_submission(request),
+                            conn=conn, slug=slug, action=f"submit notebook {kernel_ref} to '{slug}'", tries=tries,
+                            retry_base_s=retry_base_s, resend_ok=False)
+    if not created.ref:
+        said = created.message or "(no message)"
+        if _DAILY_LIMIT_RE.search(said):
+            raise KaggleError(_daily_limit_message(slug, said))
+        raise KaggleError(f"Kaggle did not accept notebook {kernel_ref} as a submission to '{slug}': {said}. "
+                          f"See https://www.kaggle.com/competitions/{slug}/submissions")
+    return {"ref": int(created.ref), "status": "pending", "message": created.message}
+
+
+@dataclass
+class _Blob:
+    name: str  # the name Kaggle gets (a folder's archive: "<folder>.zip")
+    path: Path
+
+
+@contextmanager
+def _dataset_blobs(folder: Path) -> Iterator[list[_Blob]]:
+    """The entries of a dataset folder as uploads: files as they are, folders as zip archives of
+    their contents (made in a temporary folder, removed afterwards)."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kit-dataset-") as tmp:
+        blobs = []
+        for entry in sorted(Path(folder).iterdir()):
+            if entry.name == DATASET_METADATA or entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                archive = shutil.make_archive(str(Path(tmp) / entry.name), "zip", str(entry))
+                blobs.append(_Blob(f"{entry.name}.zip", Path(archive)))
+            elif entry.is_file():
+                blobs.append(_Blob(entry.name, entry))
+        if not blobs:
+            raise KaggleError(f"{folder} holds nothing to upload besides its metadata")
+        yield blobs
+
+
+def _upload_blob(conn: _Connection, blob: _Blob, *, slug: str, tries: int, retry_base_s: float) -> str:
+    """Upload one file as a dataset blob (StartBlobUpload, then PUT); return its token."""
+    from kagglesdk.blobs.types.blob_api_service import ApiBlobType, ApiStartBlobUploadRequest
+
+    request = ApiStartBlobUploadRequest()
+    request.type = ApiBlobType.DATASET
+    request.name = blob.name
+    request.content_length = blob.path.stat().st_size
+    request.last_modified_epoch_seconds = int(blob.path.stat().st_mtime)
+    common = dict(conn=conn, slug=slug, tries=tries, retry_base_s=retry_base_s)
+    answer = _retrying(lambda: conn.client.blobs.blob_api_client.start_blob_upload(request),
+                       action=f"start uploading {blob.name}", **common)
+    if not answer.create_url or not answer.token:
+        raise KaggleError(f"Kaggle gave no upload URL for {blob.name} (answer: {answer}); try again later.")
+    _retrying(lambda: _put_file(answer.create_url, blob.path), action=f"upload {blob.name}", **common)
+    return answer.token
+
+
+def _read_metadata(path: Path, what: str) -> dict:
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KaggleError(f"cannot read the {what} metadata {path}: {exc}; run `kit kernel` again") from None
+    if not isinstance(meta, dict):
+        raise KaggleError(f"the {what} metadata {path} is not a JSON object; run `kit kernel` again")
+    return meta
+
+
+def _enum_name(value) -> str:
+    """A kagglesdk enum as a plain lower-case word: KernelWorkerStatus.COMPLETE -> "complete"."""
+    return getattr(value, "name", str(value)).lower()
+
+
+def _log_text(log: str) -> str:
+    """A Kaggle run log is a JSON list of {"stream_name", "time", "data"} records; their text."""
+    try:
+        records = json.loads(log)
+    except (TypeError, ValueError):
+        return log or ""
+    if not isinstance(records, list):
+        return log
+    return "".join(str(r.get("data", "")) for r in records if isinstance(r, dict))
+
+
+# --------------------------------------------------------------------------------------------
 # credentials
 
 
@@ -545,6 +924,31 @@ def _stream_to_file(response, path: Path) -> None:
         raise _IncompleteBody(f"received {written} of {expected} bytes")
 
 
+def _put_file(url: str, path: Path) -> None:
+    """PUT a file's bytes to an upload URL, streamed from disk (dataset archives can be large)."""
+    import requests
+
+    with open(path, "rb") as body:
+        response = requests.put(url, data=body, headers={"Content-Length": str(Path(path).stat().st_size)},
+                                timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    response.close()
+    if response.status_code not in (200, 201):
+        response.raise_for_status()
+        raise requests.HTTPError(f"upload answered HTTP {response.status_code}", response=response)
+
+
+def _get_to_file(url: str, path: Path) -> None:
+    """GET a (signed) URL into ``path``, checking the length; an error page is never kept."""
+    import requests
+
+    response = requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    try:
+        response.raise_for_status()
+        _stream_to_file(response, path)
+    finally:
+        response.close()
+
+
 def _put_bytes(url: str, data: bytes) -> None:
     import requests
 
@@ -603,7 +1007,10 @@ def _daily_limit_message(slug: str, said: str) -> str:
 
 
 def _fatal_http_error(status: Optional[int], said: str, *, conn: _Connection, slug: str,
-                      action: str) -> KaggleError:
+                      action: str, not_found: Optional[str] = None,
+                      forbidden: Optional[str] = None) -> KaggleError:
+    """``not_found`` / ``forbidden``: what a 404 / 403 means for this call, when it is not about
+    the competition itself (a dataset or kernel)."""
     if status in (400, 403, 429) and _DAILY_LIMIT_RE.search(said):
         return KaggleError(_daily_limit_message(slug, said))
     if status == 401:
@@ -611,6 +1018,10 @@ def _fatal_http_error(status: Optional[int], said: str, *, conn: _Connection, sl
             f"Kaggle rejected the credentials from {conn.credentials.source} (HTTP 401: {said}). "
             "Check the username and key / token there, or create a new token on "
             f"{_TOKEN_URL} -> API -> Create New Token and replace the old one.")
+    if status == 403 and forbidden:
+        return KaggleError(f"Kaggle refused to {action} (HTTP 403: {said}). {forbidden}")
+    if status == 404 and not_found:
+        return KaggleError(f"Kaggle refused to {action} (HTTP 404: {said}). {not_found}")
     if status == 403:
         return KaggleError(
             f"Kaggle refused to {action} (HTTP 403: {said}). Most likely you have not accepted "
@@ -625,7 +1036,8 @@ def _fatal_http_error(status: Optional[int], said: str, *, conn: _Connection, sl
 
 
 def _retrying(call: Callable[[], T], *, conn: _Connection, slug: str, action: str, tries: int,
-              retry_base_s: float, resend_ok: bool = True, not_found_ok: bool = False) -> T:
+              retry_base_s: float, resend_ok: bool = True, not_found_ok: bool = False,
+              not_found: Optional[str] = None, forbidden: Optional[str] = None) -> T:
     """Run ``call``, retrying transient failures; turn every failure into a KaggleError."""
     import requests
 
@@ -641,7 +1053,8 @@ def _retrying(call: Callable[[], T], *, conn: _Connection, slug: str, action: st
             transient = status is not None and (
                 status >= 500 or (status == 429 and not _DAILY_LIMIT_RE.search(said)))
             if not transient:
-                raise _fatal_http_error(status, said, conn=conn, slug=slug, action=action) from None
+                raise _fatal_http_error(status, said, conn=conn, slug=slug, action=action,
+                                        not_found=not_found, forbidden=forbidden) from None
             cause = f"HTTP {status}: {said}"
             hint = "This is a problem on Kaggle's side; try again in a few minutes."
             if status == 429:

@@ -8,9 +8,12 @@
   ``dataset-metadata.json``;
 - ``notebook/``: ``inference.ipynb`` and ``kernel-metadata.json`` (internet off, written
   explicitly: the client's default is on; the competition and the dataset attached). The notebook
-  installs the wheels with ``pip install --no-index --find-links`` into ``/kaggle/working``,
-  then ``predict_bundle`` recomputes every model's test predictions from its fold models exactly as
-  the CV loop did, blends them and writes ``/kaggle/working/submission.csv``.
+  installs the wheels with ``pip install --no-index --find-links`` into a scratch folder (what it
+  writes to ``/kaggle/working`` is its output), unpacking the dataset's folders first if they
+  arrived as zip archives, then ``predict_bundle`` recomputes every model's test predictions from
+  its fold models exactly as the CV loop did, blends them and writes
+  ``/kaggle/working/submission.csv``, beside ``kit-bundle.json`` (the ``bundle.json`` it ran with,
+  which says whether Kaggle used this build of the dataset; see common/kernel_push.py).
 
 The blender is refitted from the stored OOF predictions and must reproduce the local ensemble's
 test predictions exactly, else the build is refused (the ensemble is stale).
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import joblib
@@ -42,10 +46,16 @@ class KernelBuild:
     dataset_id: str
     kernel_id: str
 
-    def summary(self) -> str:
-        return (f"dataset {self.dataset_id} in {self.dataset}\nnotebook {self.kernel_id} in {self.notebook}\n"
-                f"upload and run them with the kaggle client:\n"
-                f"  kaggle datasets create -p {self.dataset} --dir-mode zip   (later: kaggle datasets version -p ... -m MSG)\n"
+    def summary(self, *, commands: bool = True) -> str:
+        """Where the dataset and notebook are; with ``commands``, how to upload and run them."""
+        built = f"dataset {self.dataset_id} in {self.dataset}\nnotebook {self.kernel_id} in {self.notebook}"
+        if not commands:
+            return built
+        return (f"{built}\n"
+                f"upload, run and submit them with --push [--submit] (--dry-run shows what would be sent), "
+                f"or by hand with the kaggle client:\n"
+                f"  kaggle datasets create -p {self.dataset} --dir-mode zip   (later: kaggle datasets version -p ... -m MSG "
+                f"--dir-mode zip)\n"
                 f"  kaggle kernels push -p {self.notebook}")
 
 
@@ -64,16 +74,21 @@ def credentials_owner() -> str:
 
 
 def _ids(slug: str, owner: str) -> tuple[str, str]:
-    return f"{owner}/{slug}-kit-models", f"{owner}/{slug}-kit-inference"
+    # Kaggle takes dataset slugs and titles of 6 to 50 characters (and notebook titles up to 50)
+    return f"{owner}/{slug[:39].rstrip('-')}-kit-models", f"{owner}/{slug[:36].rstrip('-')}-kit-inference"
 
 
 def refit_blender(spec, paths: Paths, method: str, names: list[str]):
     """The chosen blender fitted on all OOF rows, checked against the saved ensemble's test predictions."""
     from .artifacts import load_run
+    from .data import load_competition_data
     from .ensemble import BLENDERS
-    from .workflow import ENSEMBLE_DIR, prepare
+    from .folds import load_or_make_folds
+    from .workflow import ENSEMBLE_DIR
 
-    data, folds = prepare(spec, paths, seed=0)  # the stored folds (the seed only makes new ones)
+    data = load_competition_data(spec, paths)
+    # the stored folds the models were trained on (there are some: the ensemble exists)
+    folds = load_or_make_folds(spec, paths, data.train_ids, data.y, data.X, seed=0)
     runs = [load_run(paths, spec.slug, name) for name in names]
     P = np.stack([r.oof for r in runs], axis=1)
     validated = folds != -1
@@ -106,17 +121,19 @@ def build_kernel(spec, paths: Paths, *, owner: str, extra_wheels: bool = True) -
             shutil.copytree(source, models / run.model,
                             ignore=lambda folder, files: [f for f in files if f.endswith(".npy")])
         joblib.dump(blender, dataset / "blender.joblib")
+        # built_at tells `kit kernel --push` whether a Kaggle run used this build or an older version
         (dataset / BUNDLE).write_text(json.dumps({
             "slug": spec.slug, "method": method, "models": names, "weights": record["methods"][method]["weights"],
-            "n_seeds": {r.model: r.n_seeds for r in runs}, "cv_score": record["methods"][method]["cv_score"]},
-            indent=1), encoding="utf-8")
+            "n_seeds": {r.model: r.n_seeds for r in runs}, "cv_score": record["methods"][method]["cv_score"],
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="microseconds")}, indent=1), encoding="utf-8")
         _wheels(dataset / "wheels", _needed_wheels(spec, names) if extra_wheels else [])
         (dataset / "dataset-metadata.json").write_text(json.dumps({
-            "title": f"{spec.slug} kit models", "id": dataset_id, "licenses": [{"name": "CC0-1.0"}]}, indent=1))
+            "title": dataset_id.split("/")[1].replace("-", " "), "id": dataset_id, "licenses": [{"name": "CC0-1.0"}]},
+            indent=1))
         notebook.mkdir()
         write_notebook(notebook / "inference.ipynb", spec.slug, dataset_id.split("/")[1])
         (notebook / "kernel-metadata.json").write_text(json.dumps({
-            "id": kernel_id, "title": f"{spec.slug} kit inference", "code_file": "inference.ipynb",
+            "id": kernel_id, "title": kernel_id.split("/")[1].replace("-", " "), "code_file": "inference.ipynb",
             "language": "python", "kernel_type": "notebook", "is_private": True, "enable_gpu": False,
             "enable_internet": False, "competition_sources": [spec.slug], "dataset_sources": [dataset_id],
             "kernel_sources": []}, indent=1))
@@ -148,10 +165,24 @@ NOTEBOOK_CELLS = [
     ("markdown", "# {slug}: inference with the starter kit\n\nMade by `kit kernel`: installs the kit from "
                  "the attached dataset (no internet), predicts with the trained fold models and the chosen "
                  "blend, and writes `submission.csv`."),
-    ("code", "import os, subprocess, sys\nfrom pathlib import Path\n\n"
+    ("code", "import os, subprocess, sys, tempfile\nfrom pathlib import Path\n\n"
              "KAGGLE = Path(os.environ.get(\"KIT_KAGGLE_DIR\") or \"/kaggle\")  # another folder when tested offline\n"
              "BUNDLE = KAGGLE / \"input\" / \"{dataset}\"\nCOMPETITION = KAGGLE / \"input\" / \"{slug}\"\n"
-             "WORKING = KAGGLE / \"working\"\nLIB = WORKING / \"kit-lib\""),
+             "WORKING = KAGGLE / \"working\"  # everything written here is the notebook's output\n"
+             "SCRATCH = Path(tempfile.mkdtemp(prefix=\"kit-\"))  # the installed kit, unpacked archives\n"
+             "LIB = SCRATCH / \"lib\""),
+    ("code", "import shutil\n\n"
+             "if not (BUNDLE / \"models\").is_dir():  # the dataset's folders arrived as zip archives: unpack them\n"
+             "    unpacked = SCRATCH / \"bundle\"\n"
+             "    for item in BUNDLE.iterdir():\n"
+             "        if item.suffix == \".zip\":\n"
+             "            shutil.unpack_archive(str(item), str(unpacked / item.stem), \"zip\")\n"
+             "        else:\n"
+             "            unpacked.mkdir(parents=True, exist_ok=True)\n"
+             "            shutil.copyfile(item, unpacked / item.name)\n"
+             "    BUNDLE = unpacked\n"
+             "# tells `kit kernel --push` which build of the dataset this run used\n"
+             "shutil.copyfile(BUNDLE / \"bundle.json\", WORKING / \"kit-bundle.json\")"),
     ("code", "wheels = sorted(str(p) for p in (BUNDLE / \"wheels\").glob(\"*.whl\"))\n"
              "subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", \"--no-index\", "
              "\"--find-links\", str(BUNDLE / \"wheels\"),\n"

@@ -21,7 +21,7 @@ from common.fileio import os_error_message
 SHORT_FLAGS = {"comp": "c", "seed": "s", "seeds": "n", "model": "m", "models": "m", "source": "S", "file": "f",
                "force": "F", "trials": "t", "timeout": "T", "message": "M", "wait": "w", "method": "e", "owner": "o",
                "metric": "k", "group": "g", "time": "i", "track": "K", "jobs": "j", "executor": "x", "address": "a",
-               "limit": "l", "yes": "y", "raw": "r", "submissions": "u"}
+               "limit": "l", "yes": "y", "raw": "r", "submissions": "u", "push": "p", "dry_run": "d", "submit": "b"}
 
 
 class KitTask(Task):
@@ -283,13 +283,30 @@ def run(c, comp=None, source=None, seed=DEFAULT_SEED, jobs=1, executor="local", 
 
 
 @_kit_task(help={"comp": COMP, "owner": "the Kaggle user who will own the dataset and notebook "
-                                        "(default: the one of your Kaggle credentials)"})
-def kernel(c, comp=None, owner=None):
-    """Code competitions: build the chosen ensemble's dataset and an offline inference notebook."""
+                                        "(default: the one of your Kaggle credentials)",
+                 "push": "also upload the dataset (created, or a new version), push the notebook, follow its run, "
+                         "download its output and validate its submission.csv",
+                 "submit": "--push, then send the run's submission.csv as a code submission",
+                 "dry_run": "build everything and print what --push/--submit would upload and do; upload nothing",
+                 "timeout": "with --push: stop waiting for Kaggle (dataset processing, the notebook's run) after this "
+                            "many seconds (default 3600; the run goes on on Kaggle)",
+                 "message": "with --submit: the submission's message (default: the blend, its models and CV score)"})
+def kernel(c, comp=None, owner=None, push=False, submit=False, dry_run=False, timeout=3600, message=None):
+    """Code competitions: build the chosen ensemble's dataset and an offline inference notebook (and push, run, submit)."""
     from common.kernel import build_kernel, credentials_owner
 
     spec = _spec(c, comp)
-    print(build_kernel(spec, _paths(c), owner=owner or credentials_owner()).summary())
+    build = build_kernel(spec, _paths(c), owner=owner or credentials_owner())
+    print(build.summary(commands=not (push or submit or dry_run)))
+    if dry_run:
+        from common.kernel_push import describe_push
+
+        print(describe_push(spec, build, submit=submit, message=message, timeout_s=float(timeout)))
+    elif push or submit:
+        from common.kernel_push import push_kernel_build
+
+        push_kernel_build(spec, _paths(c), build, submit=submit, message=message, timeout_s=float(timeout),
+                          poll_s=float(c.config.kit.poll_seconds))
 
 
 ns = Collection(new, run, download, train, tune, ensemble, predict, validate, submit, submissions, score, runs, report,

@@ -8,7 +8,7 @@ import stat
 import nbformat
 import pytest
 
-from common.kernel import build_kernel
+from common.kernel import _ids, build_kernel
 from common.workflow import ensemble, train
 
 from .conftest import fast_spec, installed, real_data_dir
@@ -56,3 +56,11 @@ def test_a_kernel_needs_an_ensemble(paths):
     spec = installed("titanic", paths)
     with pytest.raises(Exception, match="has no ensemble yet; run: invoke ensemble --comp=titanic"):
         build_kernel(spec, paths, owner="someone")
+
+
+def test_kernel_ids_fit_kaggles_length_limits():
+    dataset, kernel = _ids("house-prices-advanced-regression-techniques", "someone")
+    assert dataset == "someone/house-prices-advanced-regression-techni-kit-models"
+    assert kernel == "someone/house-prices-advanced-regression-tec-kit-inference"
+    assert all(6 <= len(ref.split("/")[1]) <= 50 for ref in (dataset, kernel))
+    assert _ids("titanic", "someone") == ("someone/titanic-kit-models", "someone/titanic-kit-inference")

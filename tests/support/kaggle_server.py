@@ -1,8 +1,8 @@
 """A small Kaggle-compatible HTTP server on 127.0.0.1 for tests of ``common.kaggle_api``.
 
 It speaks the wire protocol of kagglesdk (the client inside ``kaggle`` 2.2.5): JSON ``POST``s to
-``/api/v1/competitions.CompetitionApiService/<Method>``, errors as ``{"code": N, "message": ...}``,
-Basic auth (username + key) or Bearer tokens. Implemented:
+``/api/v1/<service>/<Method>`` (competitions, datasets, blobs, kernels), errors as
+``{"code": N, "message": ...}``, Basic auth (username + key) or Bearer tokens. Implemented:
 
 - ``DownloadDataFiles``   -> 302 to ``/storage/<slug>.zip?sig=...``, whose GET returns the zip
 - ``StartSubmissionUpload`` -> ``{"token", "createUrl"}``; ``PUT createUrl`` stores the bytes
@@ -10,6 +10,19 @@ Basic auth (username + key) or Bearer tokens. Implemented:
 - ``ListSubmissions``     -> the competition's submissions, newest first, paged
 - ``GetSubmission``       -> one submission; every GetSubmission counts as a poll, and a
   submission turns COMPLETE (with ``public_score``) at its ``polls_to_complete``-th poll
+- ``StartBlobUpload`` (blobs) -> ``{"token", "createUrl"}``; ``PUT createUrl`` stores the bytes
+- ``GetDatasetStatus``, ``CreateDataset``, ``CreateDatasetVersion`` (datasets): ``datasets[ref]``
+  keeps every version's files (name -> uploaded bytes), its notes and request; the owner must be
+  the user, and ``dataset_status`` is what every status call answers (default READY)
+- ``SaveKernel`` (kernels): ``kernels[ref]`` keeps every pushed version (its request: text,
+  sources, ``enableInternet``...). A version's run is simulated: ``kernel_runner(kernel_version)``
+  runs in a thread of its own and returns a :class:`KernelRun` (COMPLETE with output files and
+  a log, or ERROR with a failure message); the status is QUEUED, then RUNNING, and shows the
+  run's end from the ``kernel_polls``-th ``GetKernelSessionStatus`` on, once the runner has
+  returned (``kernel_polls=None``: never). ``ListKernelSessionOutput`` lists its files (GET
+  ``/kernel-output/...`` serves them) and its log
+- ``CreateCodeSubmission`` -> a :class:`Submission` holding the named output file of the
+  notebook's version, which must have completed and written it
 
 Use::
 
@@ -35,7 +48,7 @@ import os
 import secrets
 import threading
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
@@ -44,6 +57,7 @@ from urllib.parse import urlsplit
 import pytest
 
 SERVICE_PREFIX = "/api/v1/competitions.CompetitionApiService/"
+API_PREFIX = "/api/v1/"
 HANDLER_TIMEOUT_S = 5.0
 
 #: what ``fail(mode)`` can answer; see :meth:`FakeKaggle.fail`
@@ -61,6 +75,30 @@ def make_zip(files: dict[str, str | bytes]) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+@dataclass
+class KernelRun:
+    """How a simulated notebook run ends: "COMPLETE" with ``files`` (name -> bytes) and a log
+    (Kaggle's JSON list of stream records, or any text), or "ERROR" with ``failure_message``."""
+
+    status: str = "COMPLETE"
+    files: dict = field(default_factory=dict)
+    log: str = ""
+    failure_message: Optional[str] = None
+
+
+@dataclass
+class KernelVersion:
+    """One pushed version of a notebook, as the server recorded it."""
+
+    ref: str  # owner/slug
+    number: int
+    request: dict  # the SaveKernel body as sent (text, enableInternet, datasetDataSources, ...)
+    datasets: dict  # dataset ref -> its version number when this version was pushed
+    polls: int = 0
+    status: str = "QUEUED"
+    run: Optional[KernelRun] = None
 
 
 @dataclass
@@ -89,6 +127,7 @@ class Submission:
     scoring_error: Optional[str]
     polls: int = 0
     status: str = "PENDING"  # PENDING, COMPLETE or ERROR
+    kernel: Optional[tuple] = None  # a code submission's (notebook ref, version)
 
     def to_json(self) -> dict:
         body = {
@@ -130,7 +169,7 @@ class FakeKaggle:
                  username: str = "kit-tester", key: str = "0123456789abcdef",
                  tokens: tuple[str, ...] = (), polls_to_complete: int = 2,
                  public_score: Optional[float] = 0.765, scoring_error: Optional[str] = None,
-                 page_size: int = 20, max_lifetime_s: float = 120.0):
+                 page_size: int = 20, max_lifetime_s: float = 120.0, kernel_polls: Optional[int] = 2):
         self.competitions: dict[str, bytes] = dict(competitions or {})
         self.metrics: dict[str, str] = {}  # slug -> Kaggle's name of its evaluation metric
         self.username = username
@@ -145,6 +184,13 @@ class FakeKaggle:
         self.requests: list[Request] = []
         self.submissions: list[Submission] = []
         self.uploads: dict[str, bytes] = {}  # upload token -> bytes PUT there
+        # dataset ref -> its versions, oldest first: {"files": {name: bytes}, "notes", "request"}
+        self.datasets: dict[str, list[dict]] = {}
+        self.dataset_status = "READY"  # what GetDatasetStatus answers for a dataset that exists
+        self.kernels: dict[str, list[KernelVersion]] = {}  # kernel ref -> pushed versions
+        self.kernel_polls = kernel_polls  # status polls until a run ends; None: it never ends
+        self.kernel_runner = lambda version: KernelRun(
+            "ERROR", failure_message="no kernel_runner set in the test")
         self._pending_uploads: dict[str, dict] = {}  # token -> StartSubmissionUpload body
         self._next_ref = 40_000_001
         self._lock = threading.RLock()
@@ -200,7 +246,7 @@ class FakeKaggle:
         Modes: "401", "403", "404", "429", "500", "503" (a JSON error with that code; 403 says the
         rules are not accepted), "daily_limit" (HTTP 400 with Kaggle's daily-allowance message;
         "daily_limit_google": HTTP 429, the same message in Google's {"error": {...}} shape;
-        by default only on CreateSubmission), "drop" (read the request, close the socket without
+        by default only on CreateSubmission and CreateCodeSubmission), "drop" (read the request, close the socket without
         an answer), "truncate" (the zip GET announces the full Content-Length but sends half and
         closes; only on "storage"). ``on`` limits it to one endpoint: an RPC name such as
         "DownloadDataFiles" or "CreateSubmission", "storage" (zip GET) or "upload" (the PUT).
@@ -212,6 +258,18 @@ class FakeKaggle:
         with self._lock:
             self.failures.append(failure)
         return failure
+
+    def _start_run(self, version: KernelVersion) -> None:
+        """Simulate the notebook's run on Kaggle in a thread of its own (it may take long)."""
+        def work():
+            try:
+                run = self.kernel_runner(version)
+            except Exception as exc:  # a broken runner is a failed run, not a hung test
+                run = KernelRun("ERROR", failure_message=f"the simulated run raised {exc!r}")
+            with self._lock:
+                version.run = run
+
+        threading.Thread(target=work, name=f"fake-kernel-{version.ref}-{version.number}", daemon=True).start()
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -225,12 +283,12 @@ class FakeKaggle:
 
     # ---- internals used by the handler ----------------------------------------------------
     def _take_failure(self, endpoint: str) -> Optional[str]:
-        defaults = {"truncate": "storage", "daily_limit": "CreateSubmission",
-                    "daily_limit_google": "CreateSubmission"}
+        submits = ("CreateSubmission", "CreateCodeSubmission")
+        defaults = {"truncate": ("storage",), "daily_limit": submits, "daily_limit_google": submits}
         with self._lock:
             for failure in self.failures:
-                target = failure.on or defaults.get(failure.mode)
-                if target is not None and target != endpoint:
+                targets = (failure.on,) if failure.on else defaults.get(failure.mode)
+                if targets is not None and endpoint not in targets:
                     continue
                 if failure.times is not None and failure.used >= failure.times:
                     continue
@@ -254,12 +312,14 @@ class FakeKaggle:
 
 
 def _endpoint_of(path: str) -> str:
-    if path.startswith(SERVICE_PREFIX):
-        return path[len(SERVICE_PREFIX):]
+    if path.startswith(API_PREFIX) and path.count("/") == 4:  # /api/v1/<service>/<Method>
+        return path.rsplit("/", 1)[-1]
     if path.startswith("/storage/"):
         return "storage"
     if path.startswith("/upload/"):
         return "upload"
+    if path.startswith("/kernel-output/"):
+        return "kernel-output"
     return path
 
 
@@ -350,7 +410,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._storage(path)
         if endpoint == "upload":
             return self._upload(path, raw)
-        if not path.startswith(SERVICE_PREFIX) or self.command != "POST":
+        if endpoint == "kernel-output":
+            return self._kernel_output(path)
+        if not path.startswith(API_PREFIX) or self.command != "POST":
             return self._error(404, f"no such endpoint: {self.command} {path}")
         if not isinstance(body, dict):
             return self._error(400, "the request body must be a JSON object")
@@ -471,6 +533,181 @@ class _Handler(BaseHTTPRequestHandler):
         return self._json(200, answer)
 
 
+    # ---- datasets -------------------------------------------------------------------------
+    def _rpc_StartBlobUpload(self, body: dict) -> None:
+        if body.get("type") != "DATASET" or not body.get("name"):
+            return self._error(400, "type DATASET and a name are required")
+        token = secrets.token_hex(12)
+        with self.fake._lock:
+            self.fake._pending_uploads[token] = body
+        return self._json(200, {"token": token, "createUrl": f"{self.fake.url}/upload/{token}"})
+
+    def _dataset_ref(self, owner, slug) -> Optional[str]:
+        if not owner or not slug:
+            self._error(400, "ownerSlug and the dataset slug are required")
+            return None
+        return f"{owner}/{slug}"
+
+    def _uploaded_files(self, files) -> Optional[dict]:
+        """name -> bytes of the blob tokens in ``files``; None (answered 400) if one is unknown."""
+        fake, out = self.fake, {}
+        with fake._lock:
+            for item in files or []:
+                token = (item or {}).get("token", "")
+                if token not in fake.uploads or fake._pending_uploads.get(token, {}).get("type") != "DATASET":
+                    self._error(400, f"file token {token!r} names no completed blob upload")
+                    return None
+                out[fake._pending_uploads[token]["name"]] = fake.uploads[token]
+        if not out:
+            self._error(400, "a dataset needs at least one file")
+            return None
+        return out
+
+    def _rpc_GetDatasetStatus(self, body: dict) -> None:
+        ref = self._dataset_ref(body.get("ownerSlug"), body.get("datasetSlug"))
+        if ref is None:
+            return None
+        if ref not in self.fake.datasets:
+            return self._error(404, "Dataset not found")
+        return self._json(200, {"status": self.fake.dataset_status})
+
+    def _rpc_CreateDataset(self, body: dict) -> None:
+        ref = self._dataset_ref(body.get("ownerSlug"), body.get("slug"))
+        if ref is None:
+            return None
+        if body["ownerSlug"] != self.fake.username:
+            return self._error(403, "Permission 'datasets.create' was denied")
+        if ref in self.fake.datasets:
+            return self._json(200, {"status": "error", "error": f'The requested slug "{body["slug"]}" is '
+                                                                "already in use by a dataset."})
+        files = self._uploaded_files(body.get("files"))
+        if files is None:
+            return None
+        with self.fake._lock:
+            self.fake.datasets[ref] = [{"files": files, "notes": None, "request": body}]
+        return self._json(200, {"ref": ref, "url": f"https://www.kaggle.com/datasets/{ref}", "status": "ok"})
+
+    def _rpc_CreateDatasetVersion(self, body: dict) -> None:
+        ref = self._dataset_ref(body.get("ownerSlug"), body.get("datasetSlug"))
+        if ref is None:
+            return None
+        if ref not in self.fake.datasets:
+            return self._error(404, "Dataset not found")
+        if body["ownerSlug"] != self.fake.username:
+            return self._error(403, "Permission 'datasets.update' was denied")
+        version_body = body.get("body") or {}
+        files = self._uploaded_files(version_body.get("files"))
+        if files is None:
+            return None
+        with self.fake._lock:
+            self.fake.datasets[ref].append({"files": files, "notes": version_body.get("versionNotes"),
+                                            "request": body})
+        return self._json(200, {"ref": ref, "url": f"https://www.kaggle.com/datasets/{ref}", "status": "ok"})
+
+    # ---- kernels --------------------------------------------------------------------------
+    def _rpc_SaveKernel(self, body: dict) -> None:
+        fake = self.fake
+        ref = body.get("slug") or ""
+        owner, _, slug = ref.partition("/")
+        if not owner or not slug or not body.get("text"):
+            return self._error(400, "slug (owner/name) and text are required")
+        if owner != fake.username:
+            return self._error(403, "Permission 'kernels.create' was denied")
+        unknown = {"invalidDatasetSources": [d for d in body.get("datasetDataSources") or []
+                                             if d not in fake.datasets],
+                   "invalidCompetitionSources": [c for c in body.get("competitionDataSources") or []
+                                                 if c not in fake.competitions]}
+        if any(unknown.values()):
+            return self._json(200, {k: v for k, v in unknown.items() if v})
+        with fake._lock:
+            versions = fake.kernels.setdefault(ref, [])
+            version = KernelVersion(ref, len(versions) + 1, body,
+                                    {d: len(fake.datasets[d]) for d in body.get("datasetDataSources") or []})
+            versions.append(version)
+        fake._start_run(version)
+        return self._json(200, {"ref": f"/code/{ref}", "url": f"https://www.kaggle.com/code/{ref}",
+                                "versionNumber": version.number})
+
+    def _kernel_version(self, body: dict) -> Optional[KernelVersion]:
+        ref = f"{body.get('userName')}/{body.get('kernelSlug')}"
+        versions = self.fake.kernels.get(ref)
+        if not versions:
+            self._error(404, "Kernel not found")
+            return None
+        label = body.get("versionLabel")
+        if not label:
+            return versions[-1]
+        if not label.startswith("v") or not label[1:].isdigit() or not 1 <= int(label[1:]) <= len(versions):
+            self._error(404, f"no version {label}")  # the real API answers 404 for a bare number too
+            return None
+        return versions[int(label[1:]) - 1]
+
+    def _rpc_GetKernelSessionStatus(self, body: dict) -> None:
+        fake = self.fake
+        with fake._lock:
+            version = self._kernel_version(body)
+            if version is None:
+                return None
+            version.polls += 1
+            if version.run is not None and fake.kernel_polls is not None and version.polls >= fake.kernel_polls:
+                version.status = version.run.status
+            elif version.polls > 1:
+                version.status = "RUNNING"
+            answer = {"status": version.status}
+            if version.status == "ERROR" and version.run.failure_message:
+                answer["failureMessage"] = version.run.failure_message
+        return self._json(200, answer)
+
+    def _rpc_ListKernelSessionOutput(self, body: dict) -> None:
+        with self.fake._lock:
+            version = self._kernel_version(body)
+            if version is None:
+                return None
+            run = version.run if version.status in ("COMPLETE", "ERROR") else KernelRun(status=version.status)
+            files = [{"fileName": name, "url": f"{self.fake.url}/kernel-output/{version.ref}/{version.number}/{name}"}
+                     for name in sorted(run.files)]
+        return self._json(200, {"files": files, "log": run.log})
+
+    def _kernel_output(self, path: str) -> None:
+        parts = path[len("/kernel-output/"):].split("/", 3)  # owner, slug, version, file name
+        with self.fake._lock:
+            versions = self.fake.kernels.get("/".join(parts[:2]), []) if len(parts) == 4 else []
+            number = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else 0
+            version = versions[number - 1] if 0 < number <= len(versions) else None
+            ended = version is not None and version.status in ("COMPLETE", "ERROR")
+            data = version.run.files.get(parts[3]) if ended else None
+        if data is None or self.command != "GET":
+            return self._send(404, b"<Error>NoSuchKey</Error>", "application/xml")
+        return self._send(200, data, "application/octet-stream")
+
+    def _rpc_CreateCodeSubmission(self, body: dict) -> None:
+        slug = self._competition(body)
+        if slug is None:
+            return None
+        fake = self.fake
+        with fake._lock:
+            versions = fake.kernels.get(f"{body.get('kernelOwner')}/{body.get('kernelSlug')}") or []
+            number = body.get("kernelVersion") or len(versions)
+            version = versions[number - 1] if 0 < number <= len(versions) else None
+            if version is None:
+                return self._error(404, "Kernel not found")
+            if slug not in (version.request.get("competitionDataSources") or []):
+                return self._error(400, f"the notebook does not use the data of {slug}")
+            data = version.run.files.get(body.get("fileName") or "") if version.run else None
+            if version.status != "COMPLETE" or data is None:
+                return self._json(200, {"message": f"Submission not allowed: the notebook version did not "
+                                                   f"complete with an output file {body.get('fileName')}"})
+            submission = Submission(
+                ref=fake._next_ref, competition=slug, file_name=body["fileName"], data=data,
+                description=body.get("submissionDescription"),
+                date=datetime.now(timezone.utc).replace(tzinfo=None),
+                polls_to_complete=fake.polls_to_complete, public_score=fake.public_score,
+                scoring_error=fake.scoring_error, kernel=(version.ref, version.number))
+            fake._next_ref += 1
+            fake.submissions.append(submission)
+        return self._json(200, {"ref": submission.ref, "message": "Your submission was successfully saved"})
+
+
 @pytest.fixture
 def fake_kaggle(monkeypatch, tmp_path):
     """A running FakeKaggle (no competitions yet) that ``common.kaggle_api`` talks to.
@@ -479,14 +716,19 @@ def fake_kaggle(monkeypatch, tmp_path):
     real kaggle.json or token is ever read), then sets ``server.client_env()``. Add data with
     ``fake_kaggle.competitions["titanic"] = make_zip({...})``.
     """
-    home = tmp_path / "fake-kaggle-home"
+    with FakeKaggle() as server:
+        point_client_at(server, monkeypatch, tmp_path / "fake-kaggle-home")
+        yield server
+
+
+def point_client_at(server: FakeKaggle, monkeypatch, home) -> None:
+    """Remove every KAGGLE_* variable and XDG_CONFIG_HOME, point HOME at the empty folder
+    ``home``, then set ``server.client_env()``."""
     home.mkdir()
     for name in list(os.environ):
         if name.startswith("KAGGLE_"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setenv("HOME", str(home))
-    with FakeKaggle() as server:
-        for name, value in server.client_env().items():
-            monkeypatch.setenv(name, value)
-        yield server
+    for name, value in server.client_env().items():
+        monkeypatch.setenv(name, value)

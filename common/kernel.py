@@ -121,6 +121,7 @@ def build_kernel(spec, paths: Paths, *, owner: str, extra_wheels: bool = True) -
             shutil.copytree(source, models / run.model,
                             ignore=lambda folder, files: [f for f in files if f.endswith(".npy")])
         joblib.dump(blender, dataset / "blender.joblib")
+        _copy_own_competition(spec.slug, paths, dataset)
         # built_at tells `kit kernel --push` whether a Kaggle run used this build or an older version
         (dataset / BUNDLE).write_text(json.dumps({
             "slug": spec.slug, "method": method, "models": names, "weights": record["methods"][method]["weights"],
@@ -142,6 +143,16 @@ def build_kernel(spec, paths: Paths, *, owner: str, extra_wheels: bool = True) -
         Path(tmp).rename(target)
         Path(tmp).mkdir()  # for TemporaryDirectory's clean-up
     return KernelBuild(target / "dataset", target / "notebook", dataset_id, kernel_id)
+
+
+def _copy_own_competition(slug: str, paths: Paths, dataset: Path) -> None:
+    """A competition of the project's own (``invoke new`` under a root that is not the code folder)
+    is not in the kit's wheel: it travels in the dataset, where ``predict_bundle`` looks first."""
+    from .spec import COMPETITIONS_DIR, competition_folders
+
+    folder = competition_folders(paths.root)[slug]
+    if folder.parent.resolve() != COMPETITIONS_DIR.resolve():
+        shutil.copytree(folder, dataset / "competitions" / slug, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def _needed_wheels(spec, names) -> list[str]:
@@ -221,7 +232,7 @@ def predict_bundle(bundle, competition_dir, out):
 
     bundle, competition_dir, out = Path(bundle), Path(competition_dir), Path(out)
     manifest = json.loads((bundle / BUNDLE).read_text(encoding="utf-8"))
-    spec = load_competition(manifest["slug"], tuned=False)
+    spec = load_competition(manifest["slug"], tuned=False, paths=Paths(bundle))  # its own, if it has one
     if competition_dir.name != spec.slug:
         raise KitError(f"{competition_dir} should be the {spec.slug} competition's folder")
     paths = Paths(out.parent, kaggle_input=competition_dir.parent)

@@ -64,3 +64,27 @@ def test_kernel_ids_fit_kaggles_length_limits():
     assert kernel == "someone/house-prices-advanced-regression-tec-kit-inference"
     assert all(6 <= len(ref.split("/")[1]) <= 50 for ref in (dataset, kernel))
     assert _ids("titanic", "someone") == ("someone/titanic-kit-models", "someone/titanic-kit-inference")
+
+
+def test_a_competition_of_the_projects_own_travels_in_the_dataset(tmp_path):
+    """`invoke new` under a root that is not the code folder: the kit's wheel lacks the competition,
+    so the dataset carries its folder, and the notebook's predict_bundle finds it there."""
+    from common.config import Paths
+    from common.kernel import predict_bundle
+    from common.new_competition import new_competition
+    from common.spec import load_competition
+    from tests.support.synthetic import make_binary_true_false
+
+    source = make_binary_true_false(tmp_path / "kaggle" / "my-binary")
+    paths = Paths(tmp_path / "project")
+    new_competition("my-binary", paths, source)
+    spec = fast_spec(load_competition("my-binary", paths=paths), only=["linear"])
+    train(spec, paths, seed=0)
+    _, local = ensemble(spec, paths, seed=0)
+    build = build_kernel(spec, paths, owner="someone", extra_wheels=False)
+    assert (build.dataset / "competitions" / "my-binary" / "spec.py").is_file()
+    shutil.rmtree(paths.root / "competitions")  # only the dataset has it now
+    out = tmp_path / "working" / "submission.csv"
+    out.parent.mkdir()
+    predict_bundle(build.dataset, source, out)
+    assert out.read_bytes() == local.read_bytes()

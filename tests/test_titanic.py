@@ -38,6 +38,14 @@ def test_woman_child_group_rates_never_use_the_validation_labels(paths):
     assert not np.allclose(before[folds == 1], after[folds == 1])
 
 
+def test_a_plain_train_runs_the_default_models_only():
+    from common.spec import load_competition
+
+    spec = load_competition("titanic", tuned=False)
+    assert spec.default_model_names() == ["woman_child_group"]
+    assert spec.model_names("logreg,lightgbm") == ["logreg", "lightgbm"] and len(spec.model_names()) == 6
+
+
 def _passengers(rows):
     names = {"woman": "Smith, Mrs. Ann", "boy": "Smith, Master. Tom", "man": "Smith, Mr. John"}
     return pd.DataFrame([{"Name": names[kind].replace("Smith", family), "Sex": "male" if kind != "woman" else "female",

@@ -44,7 +44,8 @@ class ModelSpec:
     ``uses_keras`` marks models that need TensorFlow, so nothing imports it otherwise;
     ``requires`` names other optional modules the model needs (e.g. ``("sentence_transformers",)``):
     without them the model is skipped, or refused when asked for by name (see common/extras.py);
-    ``search_space(trial) -> dict`` gives Optuna the parameters to tune, if any.
+    ``search_space(trial) -> dict`` gives Optuna the parameters to tune, if any;
+    ``default=False`` leaves the model out of a plain ``invoke train`` (it runs when named).
     """
 
     name: str
@@ -54,6 +55,7 @@ class ModelSpec:
     search_space: Callable[[Any], dict] | None = None
     description: str = ""
     requires: tuple[str, ...] = ()
+    default: bool = True
 
     def make(self, **overrides):
         return self.build(**{**self.params, **overrides})
@@ -143,6 +145,10 @@ class CompetitionSpec:
         if only is None:
             return [m.name for m in self.models]
         return [self.model(name).name for name in only.split(",")]
+
+    def default_model_names(self) -> list[str]:
+        """What a plain ``invoke train`` runs: every model not marked ``default=False``."""
+        return [m.name for m in self.models if m.default]
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:

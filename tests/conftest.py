@@ -64,7 +64,9 @@ def fast_spec(spec, only=None, **params_by_model):
 
     ``fast_spec(spec, only=["logreg", "keras_mlp"], keras_mlp={"epochs": 5})``
     """
-    models = tuple(dataclasses.replace(m, params={**m.params, **params_by_model.get(m.name, {})})
+    # models asked for by name are trained by a plain train, even those a plain run leaves out
+    models = tuple(dataclasses.replace(m, params={**m.params, **params_by_model.get(m.name, {})},
+                                       default=m.default or only is not None)
                    for m in spec.models if only is None or m.name in only)
     return dataclasses.replace(spec, models=models)
 

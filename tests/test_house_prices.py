@@ -69,6 +69,22 @@ def test_skewed_columns_are_learned_in_fit_only():
         step.transform(other[:, :2])
 
 
+def test_linear_models_do_not_extrapolate_past_the_training_range():
+    """A house far larger than any the fold saw is priced as the largest it saw, not beyond."""
+    step = models.ClipToFitRange().fit(np.array([[1.0, 10.0], [3.0, np.nan], [2.0, 30.0]]))
+    assert np.allclose(step.transform(np.array([[0.0, 100.0], [2.5, 20.0]])), [[1.0, 30.0], [2.5, 20.0]])
+    rng = np.random.default_rng(0)
+    area = rng.uniform(500, 3000, 300)
+    frame = pd.DataFrame({"GrLivArea": area, "OverallQual": rng.integers(1, 11, 300).astype(float),
+                          "Neighborhood": rng.choice(["A", "B"], 300).astype(object)})
+    log_price = 10 + 0.0006 * area + 0.05 * frame["OverallQual"].to_numpy() + rng.normal(0, 0.05, 300)
+    lasso = models.build_lasso().fit(frame, log_price)
+    giant = frame.iloc[:1].assign(GrLivArea=30_000.0, OverallQual=10.0)
+    largest = frame.iloc[:1].assign(GrLivArea=area.max(), OverallQual=10.0)
+    assert lasso.predict(giant)[0] == pytest.approx(lasso.predict(largest)[0])
+    assert lasso.predict(giant)[0] < log_price.max() + 0.2
+
+
 def test_a_folds_predictions_never_see_its_own_prices(paths):
     """Shift fold 0's log prices: fold 0's OOF predictions must not move, other folds' must."""
     spec = installed(SLUG, paths)

@@ -50,9 +50,31 @@ class SkewedLog1p(BaseEstimator, TransformerMixin):
         return np.asarray(input_features, dtype=object)
 
 
+class ClipToFitRange(BaseEstimator, TransformerMixin):
+    """Clip each column to the range it had in the training rows (learned in ``fit``).
+
+    A linear model extrapolates without limit: a test house twice the size of any it was fitted
+    on would get a price no house ever sold for (Id 524, 4,676 sq ft, was predicted at 1.4 M
+    against its 185 k). Clipped, it is priced as the largest houses the fold saw.
+    """
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.low_, self.high_ = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+        return self
+
+    def transform(self, X):
+        return np.clip(np.asarray(X, dtype=float), self.low_, self.high_)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features, dtype=object)
+
+
 def linear_features(skew_threshold=0.75, min_frequency=None) -> ColumnTransformer:
-    """Numbers: median-imputed, log1p where skewed, robustly scaled. Labels: one-hot."""
-    numeric = make_pipeline(SimpleImputer(strategy="median"), SkewedLog1p(skew_threshold), RobustScaler())
+    """Numbers: median-imputed, clipped to the fold's range, log1p where skewed, robustly scaled.
+    Labels: one-hot."""
+    numeric = make_pipeline(SimpleImputer(strategy="median"), ClipToFitRange(), SkewedLog1p(skew_threshold),
+                            RobustScaler())
     categorical = make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
                                 OneHotEncoder(handle_unknown="ignore", min_frequency=min_frequency,
                                               sparse_output=False))

@@ -11,7 +11,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from common.keras_model import KerasClassifier
 from common.networks import build_mlp
 
-from .features import CATEGORICAL, NUMERIC, AgeByTitleImputer, GroupSurvivalEncoder
+from .features import CATEGORICAL, NUMERIC, AgeByTitleImputer, GroupSurvivalEncoder, WomanChildGroupClassifier
 
 
 def preprocessing(scale: bool = True) -> Pipeline:
@@ -24,6 +24,10 @@ def preprocessing(scale: bool = True) -> Pipeline:
 
 def _with(model, scale=True) -> Pipeline:
     return Pipeline([*preprocessing(scale).steps, ("model", model)])
+
+
+def build_woman_child_group(smoothing=1.0):
+    return WomanChildGroupClassifier(smoothing=smoothing)
 
 
 def build_logreg(C=0.3):

@@ -16,16 +16,21 @@ SPEC = CompetitionSpec(
     folds=FoldScheme(kind="stratified", n_splits=5),
     sample_submission_file="gender_submission.csv",
     submission=SubmissionFormat(kind="labels"),  # the labels the CV metric scored, spelled as the sample
+    # A plain `invoke train` runs the woman-child-group rule alone: over 4 x 5-fold repeated CV it
+    # scores 0.849 against 0.837-0.840 for the learned models and 0.844-0.848 for their blends with
+    # it, and the rule is known to hold up on Kaggle's test (about 0.82). The others run when named.
     models=(
+        ModelSpec("woman_child_group", models.build_woman_child_group,
+                  description="women and children first, then woman-child groups' fates (rates learned per fold)"),
         ModelSpec("logreg", models.build_logreg, search_space=models.space_logreg,
-                  description="logistic regression on scaled, one-hot features"),
+                  description="logistic regression on scaled, one-hot features", default=False),
         ModelSpec("random_forest", models.build_random_forest, search_space=models.space_forest,
-                  description="random forest"),
+                  description="random forest", default=False),
         ModelSpec("extra_trees", models.build_extra_trees, search_space=models.space_forest,
-                  description="extremely randomised trees"),
+                  description="extremely randomised trees", default=False),
         ModelSpec("lightgbm", models.build_lightgbm, search_space=models.space_lightgbm,
-                  description="gradient-boosted trees (LightGBM)"),
+                  description="gradient-boosted trees (LightGBM)", default=False),
         ModelSpec("keras_mlp", models.build_keras_mlp, uses_keras=True, search_space=models.space_keras_mlp,
-                  description="Keras MLP"),
+                  description="Keras MLP", default=False),
     ),
 )

@@ -44,7 +44,8 @@ def train(spec: CompetitionSpec, paths: Paths, *, only: str | None = None, seed:
     ``jobs`` / ``executor`` / ``address`` choose where the (model, fold, seed) fits run (see
     common/executor.py); the results are the same wherever they run.
     """
-    names = runnable_models(spec, spec.model_names(only) if only else spec.default_model_names(), asked=only is not None,
+    names = spec.model_names(only) if only else spec.default_model_names()
+    names = runnable_models(spec, names, asked=only is not None,
                             say=lambda line: console().print(line, markup=False))  # [text] is no markup
     if not names:
         raise KitError(f"none of {spec.slug}'s models can run with what is installed (see above)")

@@ -16,6 +16,7 @@ as a ceiling (e.g. a small data set that threads only slow down).
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -240,7 +241,10 @@ class LokyExecutor(Executor):
         try:
             yield from results
         finally:
-            results.close()  # stops the jobs not yet started when the caller stops early
+            with warnings.catch_warnings():  # joblib warns of the tasks it cancels: here, on purpose
+                warnings.filterwarnings("ignore", message=".*tasks which were still being processed",
+                                        category=UserWarning)
+                results.close()  # stops the jobs not yet finished when the caller stops early
 
     def _dump(self, data) -> Path:
         """Once per data set (tuning calls map many times with the same one)."""

@@ -31,11 +31,16 @@ def build_logreg():
     return LogisticRegression(C=0.5, max_iter=500)
 
 
-def build_lightgbm():
+def build_lightgbm(num_leaves=8, learning_rate=0.1):
     from lightgbm import LGBMClassifier
 
-    return LGBMClassifier(n_estimators=60, num_leaves=8, subsample=0.8, subsample_freq=1, verbose=-1,
-                          random_state=0)
+    return LGBMClassifier(n_estimators=60, num_leaves=num_leaves, learning_rate=learning_rate, subsample=0.8,
+                          subsample_freq=1, verbose=-1, random_state=0)
+
+
+def lightgbm_space(trial) -> dict:
+    return {"num_leaves": trial.suggest_int("num_leaves", 2, 32, log=True),
+            "learning_rate": trial.suggest_float("learning_rate", 0.001, 0.3, log=True)}
 
 
 def build_keras(epochs=4):
@@ -77,7 +82,7 @@ def _features(train, test):
 
 
 MODELS = (ModelSpec("forest", build_forest), ModelSpec("extra_trees", build_extra_trees),
-          ModelSpec("logreg", build_logreg), ModelSpec("lightgbm", build_lightgbm),
+          ModelSpec("logreg", build_logreg), ModelSpec("lightgbm", build_lightgbm, search_space=lightgbm_space),
           ModelSpec("keras", build_keras, uses_keras=True), ModelSpec("fails", FailsOnFold),
           ModelSpec("sleeps", Sleeps))
 

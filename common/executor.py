@@ -239,11 +239,11 @@ class LokyExecutor(Executor):
         parallel = Parallel(n_jobs=self.jobs, backend="loky", return_as="generator", max_nbytes=None)
         results = parallel(delayed(_run_job_from_file)(job, str(path), self.threads) for job in jobs)
         try:
-            yield from results
+            for result in results:  # not `yield from`: that would close `results` before the finally
+                yield result
         finally:
-            with warnings.catch_warnings():  # joblib warns of the tasks it cancels: here, on purpose
-                warnings.filterwarnings("ignore", message=".*tasks which were still being processed",
-                                        category=UserWarning)
+            with warnings.catch_warnings():  # joblib warns of the tasks it drops: here, on purpose
+                warnings.filterwarnings("ignore", message=r".*tasks (have been|which were)", category=UserWarning)
                 results.close()  # stops the jobs not yet finished when the caller stops early
 
     def _dump(self, data) -> Path:

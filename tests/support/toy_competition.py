@@ -108,10 +108,8 @@ def install_toy_data(paths: Paths, n_train=300, n_test=50, seed=0) -> None:
                pd.DataFrame({"id": frame["id"].iloc[n_train:], "target": 0.5}).to_csv(index=False))
 
 
-def interrupted_run(root: str, jobs: str) -> None:
-    """Entry point of the Ctrl-C test: train the sleeping model in worker processes."""
-    from common.workflow import train
-
-    paths = Paths(Path(root))
-    install_toy_data(paths)
-    train(toy_spec(), paths, only="sleeps", seed=0, jobs=int(jobs))
+def install_as_user_competition(paths: Paths) -> None:
+    """Make the toy competition a competition of ``paths``' project, so the ``kit`` command runs it
+    (its spec imports this module: run from the code folder)."""
+    write_text(paths.root / "competitions" / SLUG / "spec.py",
+               "from tests.support.toy_competition import toy_spec\n\nSPEC = toy_spec()\n")

@@ -40,14 +40,16 @@ def features(spec, paths: Paths, train: pd.DataFrame, test: pd.DataFrame) -> tup
     """``spec.make_features(train without its targets, test)``, from the cache when its key
     matches (see module doc); on a hit, no copy of the train frame is made."""
     folder = paths.competition_data(spec.slug) / "features"
-    key = feature_key(spec, paths)
-    cached = _read(folder, key)
-    if cached is not None:
-        return cached
+    key = None
+    if folder.is_dir():  # never cached (quick features): the key, which hashes the raw files, is not needed
+        key = feature_key(spec, paths)
+        cached = _read(folder, key)
+        if cached is not None:
+            return cached
     started = time.perf_counter()
     X, X_test = spec.make_features(train.drop(columns=list(spec.targets)), test)
     if time.perf_counter() - started >= MIN_SECONDS:
-        _write(folder, key, X, X_test)
+        _write(folder, key or feature_key(spec, paths), X, X_test)
     return X, X_test
 
 

@@ -262,9 +262,11 @@ def encode_target(spec: CompetitionSpec, targets: pd.DataFrame) -> tuple[np.ndar
 
 
 def load_competition_data(spec: CompetitionSpec, paths: Paths) -> CompetitionData:
+    from .feature_cache import features
+
     train, test, sample = read_raw(spec, paths)
     fit_rows = None if spec.exclude_from_fit is None else ~np.asarray(spec.exclude_from_fit(train), dtype=bool)
-    X, X_test = spec.make_features(train.drop(columns=list(spec.targets)), test)
+    X, X_test = features(spec, paths, train, test)  # make_features, or its cached output
     if len(X) != len(train) or len(X_test) != len(test):
         raise DataError(f"{spec.slug}'s make_features must keep one row per input row, in order.")
     y, classes = encode_target(spec, train[list(spec.targets)])

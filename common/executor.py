@@ -16,6 +16,7 @@ as a ceiling (e.g. a small data set that threads only slow down).
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -238,9 +239,12 @@ class LokyExecutor(Executor):
         parallel = Parallel(n_jobs=self.jobs, backend="loky", return_as="generator", max_nbytes=None)
         results = parallel(delayed(_run_job_from_file)(job, str(path), self.threads) for job in jobs)
         try:
-            yield from results
+            for result in results:  # not `yield from`: that would close `results` before the finally
+                yield result
         finally:
-            results.close()  # stops the jobs not yet started when the caller stops early
+            with warnings.catch_warnings():  # joblib warns of the tasks it drops: here, on purpose
+                warnings.filterwarnings("ignore", message=r".*tasks (have been|which were)", category=UserWarning)
+                results.close()  # stops the jobs not yet finished when the caller stops early
 
     def _dump(self, data) -> Path:
         """Once per data set (tuning calls map many times with the same one)."""

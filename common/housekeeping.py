@@ -1,7 +1,7 @@
 """``invoke clean``: what a competition's runs generated, and removing it after confirmation.
 
-By default: trained models and their history, the ensemble, tuning studies, the folds and the
-reports. Submissions (what was sent to Kaggle, with its record) and the raw data (a download)
+By default: trained models and their history, the ensemble, tuning studies, the folds, the
+reports and the data caches (the typed copy of the raw files, the cached features). Submissions (what was sent to Kaggle, with its record) and the raw data (a download)
 go only when asked for explicitly. The run records in runs.sqlite stay: they are the history.
 """
 
@@ -25,6 +25,8 @@ def generated_files(paths: Paths, slug: str, *, submissions: bool = False, raw: 
         candidates.append(paths.competition_submissions(slug))
     if raw:
         candidates.append(paths.competition_data(slug))  # the raw files, their backups, practice answers
+    else:
+        candidates += [paths.competition_data(slug) / name for name in ("columnar", "features")]
     return [p for p in candidates if p.exists()]
 
 

@@ -1,17 +1,22 @@
-"""A live progress display for training (rich): model k of M, fold k of K, elapsed time and an
-estimate of what is left, plus bars of their own for the epochs of a Keras fit and for texts being
-encoded. Fits 80 columns.
+"""A live progress display for training (rich): model k of M, fold k of K, elapsed time, an
+estimate of what is left and the memory in use (this process and its workers), plus bars of
+their own for the epochs of a Keras fit and for texts being encoded. Fits 80 columns.
 
 The display in use is reachable through ``active()`` (a context variable), so a Keras fit deep
 inside the CV loop can add its epoch bar without being passed anything; with no display active
 (a notebook calling ``run_cv``, a worker process) nothing is shown.
 """
 
+import os
+import sys
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 _ACTIVE: ContextVar = ContextVar("kit_progress", default=None)
-DESCRIPTION_WIDTH = 34
+DESCRIPTION_WIDTH = 30
+MEMORY_EVERY_S = 1.0  # how often the memory column reads /proc (the display redraws 10 times a second)
 
 
 def active():
@@ -23,6 +28,74 @@ def _fit(text: str, width: int = DESCRIPTION_WIDTH) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+def _proc_rss_kb(pid) -> int:
+    for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0  # a zombie has no memory
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes, from /proc/<pid>/task/*/children (Linux)."""
+    found = []
+    for task in (Path("/proc") / str(pid) / "task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def memory_mb() -> float | None:
+    """Resident memory in MB of this process and every process below it (local workers, a local
+    Ray) on Linux; elsewhere this process's peak (``getrusage``); None where neither is known."""
+    if Path("/proc/self/status").is_file():
+        total, seen, frontier = 0, set(), [os.getpid()]
+        while frontier:
+            pid = frontier.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                total += _proc_rss_kb(pid)
+                frontier += _children(pid)
+            except (OSError, ValueError):  # ended meanwhile
+                continue
+        return total / 1024
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KB elsewhere
+
+
+def format_mb(mb: float | None) -> str:
+    if mb is None:
+        return ""
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+
+def _memory_column():
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class MemoryColumn(ProgressColumn):
+        """Memory in use, read at most once a second."""
+
+        def __init__(self):
+            super().__init__()
+            self._read_at, self._text = float("-inf"), ""
+
+        def render(self, task):
+            now = time.monotonic()
+            if now - self._read_at >= MEMORY_EVERY_S:
+                self._read_at, self._text = now, format_mb(memory_mb())
+            return Text(f"{self._text:>7}", style="progress.data.speed")
+
+    return MemoryColumn()
+
+
 class TrainProgress:
     """``with TrainProgress(console, models, n_folds) as p: p.start_model(name); p.fold_done(k, s)``."""
 
@@ -32,10 +105,10 @@ class TrainProgress:
 
         self.models, self.n_folds = list(models), n_folds
         self.console = console
-        # 34 + 16 + 5 + 7 + 7 + separators: under 80 columns
+        # 30 + 16 + 5 + 7 + 7 + 7 + separators: under 80 columns
         self.progress = Progress(TextColumn(f"{{task.description:<{DESCRIPTION_WIDTH}}}"), BarColumn(bar_width=16),
                                  MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                                 console=console, transient=True)
+                                 _memory_column(), console=console, transient=True)
         self._model = None
         self._folds_done = 0
         self._task = None
@@ -56,7 +129,8 @@ class TrainProgress:
         k = self.models.index(self._model) + 1
         fold = min(self._folds_done + 1, self.n_folds)
         text = f"model {k}/{len(self.models)} {self._model}"
-        self.progress.update(self._task, description=_fit(f"{_fit(text, 24)} fold {fold}/{self.n_folds}"))
+        folds = f" fold {fold}/{self.n_folds}"
+        self.progress.update(self._task, description=_fit(_fit(text, DESCRIPTION_WIDTH - len(folds)) + folds))
 
     def start_model(self, name: str) -> None:
         self._model, self._folds_done = name, 0

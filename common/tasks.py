@@ -212,14 +212,18 @@ def score(c, comp=None, file=None):
 
 @_kit_task(help={"comp": COMP, "model": "the model to tune (it needs a search_space in the spec)",
                  "trials": "number of trials in this call (default 30)",
-                 "timeout": "stop after this many seconds", "seed": SEED, "track": TRACK})
-def tune(c, comp=None, model=None, trials=30, timeout=None, seed=DEFAULT_SEED, track=None):
+                 "timeout": "stop after this many seconds", "seed": SEED, "track": TRACK,
+                 "jobs": JOBS + "; a trial's folds run at once, trials one after another",
+                 "executor": EXECUTOR, "address": ADDRESS})
+def tune(c, comp=None, model=None, trials=30, timeout=None, seed=DEFAULT_SEED, track=None, jobs=1, executor="local",
+         address=None):
     """Tune one model's hyperparameters with Optuna on the stored folds; a second call resumes."""
     from common.tuning import tune as run_tuning
 
     spec = _spec(c, comp)
     run_tuning(spec, _paths(c), _needed(model, "--model=NAME", "which model to tune"), trials=int(trials),
-               timeout=float(timeout) if timeout else None, seed=int(seed))
+               timeout=float(timeout) if timeout else None, seed=int(seed), jobs=int(jobs), executor=executor,
+               address=address)
     _track(c, comp, track)
 
 

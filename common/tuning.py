@@ -7,6 +7,16 @@ the search space and the fixed parameters: a second call resumes it only if none
 (new data starts a new study rather than reporting the old data's best); the best parameters
 go to ``<root>/tuned/<slug>.json`` (``Paths.tuned_params``), a small file to read and keep, which
 ``load_competition`` applies on top of the spec's defaults.
+
+Parallel tuning (``jobs`` / ``executor``, as in ``train``): the folds of one trial run at once on
+the executor, while Optuna runs one trial after another. The sampler therefore sees the same
+finished trials in the same order, each trial's fold scores are bit-identical whatever runs them
+(common/executor.py), and pruning decisions are taken on them in fold order: for a given seed
+and number of trials, the study (parameters, values, pruned trials, best parameters) is the
+same with 1 job, N jobs or Ray. Not deterministic: how many trials fit in ``timeout``, and the
+work a pruned trial's later folds had already done (they are stopped and thrown away). Trials
+themselves are not run concurrently: a TPE sampler that proposes a trial while others are
+running depends on which finish first, so the study would differ from run to run.
 """
 
 import hashlib
@@ -22,6 +32,7 @@ from .cv import run_cv
 from .folds import folds_fingerprint
 from .records import record_tune
 from .errors import KitError
+from .executor import make_executor
 from .extras import runnable_models
 from .fileio import read_json, write_json
 from .report import console
@@ -55,16 +66,28 @@ def study_key(model_spec, raw_hash: str, folds_fp: str) -> str:
 
 
 def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, timeout: float | None = None,
-         seed: int, params_file: Path | None = None) -> dict:
-    """Run ``trials`` more trials of the model's study; save and return the best parameters."""
-    import optuna
+         seed: int, params_file: Path | None = None, jobs: int = 1, executor: str = "local",
+         address: str | None = None) -> dict:
+    """Run ``trials`` more trials of the model's study; save and return the best parameters.
 
+    ``jobs`` / ``executor`` / ``address``: where each trial's fold fits run (see module doc)."""
     model_spec = spec.model(model)
     if model_spec.search_space is None:
         raise KitError(f"{spec.slug}'s model '{model}' has no search_space in its ModelSpec; "
                        f"add one (a function trial -> params dict) to tune it.")
     runnable_models(spec, [model], asked=True)
     data, folds = prepare(spec, paths, seed)
+    runner = make_executor(jobs, executor, address)
+    try:
+        return _tune(spec, paths, model, model_spec, data, folds, trials=trials, timeout=timeout, seed=seed,
+                     params_file=params_file, runner=runner)
+    finally:
+        runner.close()
+
+
+def _tune(spec, paths, model, model_spec, data, folds, *, trials, timeout, seed, params_file, runner) -> dict:
+    import optuna
+
     metric = spec.metric
     storage_dir = paths.competition_artifacts(spec.slug) / "tuning"
     storage_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +100,8 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
     # a resumed study gets a fresh sampler stream, so it does not replay its first trials
     study.sampler = optuna.samplers.TPESampler(seed=seed + done_before)
     out = console()
+    if runner.jobs > 1 or runner.name != "local":
+        out.print(f"running each trial's folds as {runner.describe()}")
 
     def objective(trial):
         params = model_spec.search_space(trial)
@@ -89,7 +114,7 @@ def tune(spec: CompetitionSpec, paths: Paths, model: str, *, trials: int = 30, t
                 raise optuna.TrialPruned()
 
         return run_cv(spec, model, data, folds, seed=seed, params=params, on_fold=report,
-                      cache_dir=paths.embedding_cache).cv_score
+                      executor=runner, cache_dir=paths.embedding_cache).cv_score
 
     complete = optuna.trial.TrialState.COMPLETE
 

@@ -17,7 +17,7 @@ from common.config import PROJECT_ROOT, Paths
 from common.errors import KitError
 from common.executor import Executor, make_executor, set_threads
 from common.workflow import train
-from tests.support.toy_competition import SLUG, install_toy_data, toy_spec
+from tests.support.toy_competition import SLUG, install_as_user_competition, install_toy_data, toy_spec
 
 COMPARED = "forest,extra_trees,logreg,lightgbm,keras"
 
@@ -78,18 +78,22 @@ def test_a_failing_fold_is_named_and_the_previous_run_stays(tmp_path, jobs):
     assert sorted(p.name for p in folder.parent.iterdir()) == ["fails"]  # no half-written run left
 
 
-def _loky_workers(parent: int) -> list[int]:
-    """Worker processes that ``parent`` started (joblib's loky), from /proc."""
-    found = []
+def _descendants(root: int) -> dict[int, bytes]:
+    """Every process below ``root`` (pid -> command line), from /proc."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         try:
             stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
+            parents[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), (entry / "cmdline").read_bytes())
         except (OSError, ValueError):
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"loky" in cmdline and b"resource_tracker" not in cmdline:
-            found.append(int(entry.name))
+    found, frontier = {}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, cmdline) in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = cmdline
+                frontier.append(pid)
     return found
 
 
@@ -100,29 +104,53 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _fitting(processes: dict, executor: str) -> list[int]:
+    """The processes running a job: loky workers, or Ray workers inside the job's function."""
+    mark = b"loky" if executor == "local" else b"ray::_run_job_safely"
+    return [pid for pid, cmdline in processes.items() if mark in cmdline and b"resource_tracker" not in cmdline]
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
-def test_ctrl_c_stops_the_workers(tmp_path):
-    code = "import sys; from tests.support.toy_competition import interrupted_run; interrupted_run(*sys.argv[1:])"
-    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path), "2"], cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+@pytest.mark.parametrize("executor", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_ctrl_c_stops_the_workers_and_keeps_the_previous_run(tmp_path, executor):
+    """`kit train` interrupted while two fits sleep in workers: every process it started ends, the
+    previous run's artifacts are as they were, and the user reads one line and a non-zero exit."""
+    if executor == "ray":
+        pytest.importorskip("ray")
+    paths = Paths(tmp_path)
+    install_toy_data(paths)
+    install_as_user_competition(paths)
+    train(toy_spec(), paths, only="sleeps", seed=0, params={"seconds": 0})  # the previous run
+    folder = paths.model_artifacts(SLUG, "sleeps")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    how = ["--jobs=2"] if executor == "local" else ["--executor=ray", "--jobs=2"]
+    proc = subprocess.Popen([sys.executable, "-m", "common.cli", f"--root={tmp_path}", "train", f"--comp={SLUG}",
+                             "--model=sleeps", *how], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 120
-        workers = []
-        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        deadline = time.monotonic() + 240  # a local Ray takes a while to start on a busy machine
+        started = {}
+        while len(_fitting(started, executor)) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.5)
-            workers = _loky_workers(proc.pid)
-        assert len(workers) == 2, f"no workers started: {proc.stdout.read() if proc.poll() is not None else ''}"
-        time.sleep(3)  # the workers are inside their 60-second fits now
+            started = _descendants(proc.pid)
+        assert len(_fitting(started, executor)) == 2, \
+            f"no fits running: {proc.stdout.read() if proc.poll() is not None else started}"
+        time.sleep(2)
+        started = _descendants(proc.pid)  # everything it started by now: workers, Ray's own processes
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        output, _ = proc.communicate(timeout=120)
     finally:
         proc.kill()
-    assert proc.returncode != 0
+    assert proc.returncode == 130, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines[-1].startswith("interrupted: stopped before finishing") and "Traceback" not in output, output
     deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not any(_alive(pid) for pid in workers), "workers still running after Ctrl-C"
-    assert not (Paths(tmp_path).model_artifacts(SLUG, "sleeps")).exists()
+    left = {pid: cmd for pid, cmd in started.items() if _alive(pid)}
+    assert not left, f"processes still running after Ctrl-C: {left}"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["sleeps"]  # no half-written run left
 
 
 def test_thread_counts_fill_the_cores_and_keep_a_models_own_lower_count():

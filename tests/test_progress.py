@@ -6,10 +6,11 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from common.progress import TrainProgress, active, sub_bar
+from common.progress import TrainProgress, active, format_mb, memory_mb, sub_bar
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -45,6 +46,7 @@ def test_display_names_model_and_fold_and_fits_80_columns():
     assert "model 1/2 logreg fold 3/5" in text and "model 2/2" in text and "fold 5/5" in text
     assert "epochs" in text and "1/50" in text and "a_model_with_a_very_long_descriptive_name fold 4" in text
     assert re.search(r"\d+:\d\d:\d\d", text)  # elapsed / remaining
+    assert re.search(r"\d+:\d\d:\d\d +\d+(\.\d)? [MG]B", text)  # memory in use, beside the times
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
 
 
@@ -87,3 +89,19 @@ def test_keras_fit_shows_an_epoch_bar_and_no_tensorflow_log_lines():
     noise = [line for line in (result.stdout + result.stderr).splitlines()
              if re.search(r"tensorflow|absl|cuda|oneDNN|^[IWE]\d{4} ", line, re.IGNORECASE)]
     assert noise == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads /proc")
+def test_memory_counts_this_process_and_its_workers():
+    """A worker holding 300 MB shows in the figure: the memory of a run with --jobs is all of it."""
+    before = memory_mb()
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time; b = bytearray(300 * 2**20); "
+                              "b[::4096] = b'x' * len(b[::4096]); print('ready', flush=True); time.sleep(60)"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        assert memory_mb() - before > 250
+    finally:
+        child.kill()
+        child.wait()
+    assert format_mb(812.4) == "812 MB" and format_mb(2150) == "2.1 GB" and format_mb(None) == ""

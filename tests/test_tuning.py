@@ -1,6 +1,7 @@
 import json
 
 import optuna
+import pytest
 
 from common.spec import load_competition
 from common.tuning import tune
@@ -28,3 +29,41 @@ def test_keras_search_space_gives_builder_parameters():
         {"units": "64-32", "dropout_rate": 0.2, "learning_rate": 0.001}))
     assert params["units"] == (64, 32)
     spec.model("keras_mlp").make(**params)  # the builder accepts them
+
+
+def toy_study(root, **how) -> tuple[list, dict]:
+    """Tune the toy LightGBM for 8 trials (enough for the median pruner to act); every trial's
+    parameters, state, fold-by-fold running means and value, and the saved best parameters."""
+    from common.config import Paths
+    from tests.support.toy_competition import SLUG, install_toy_data, toy_spec
+
+    paths = Paths(root)
+    install_toy_data(paths)
+    best = tune(toy_spec(n_splits=4), paths, "lightgbm", trials=8, seed=1, **how)
+    [db] = (paths.competition_artifacts(SLUG) / "tuning").glob("*.db")
+    study = optuna.load_study(study_name=db.stem, storage=f"sqlite:///{db}")
+    return [(t.params, t.state.name, t.intermediate_values, t.value) for t in study.trials], best
+
+
+@pytest.fixture(scope="module")
+def sequential_study(tmp_path_factory):
+    return toy_study(tmp_path_factory.mktemp("tune-sequential"))
+
+
+def test_tuning_with_parallel_folds_gives_the_same_study(sequential_study, tmp_path):
+    trials, best = sequential_study
+    assert len({str(t[0]) for t in trials}) == 8
+    assert {t[1] for t in trials} == {"COMPLETE", "PRUNED"}  # pruning stops a trial's parallel folds
+    assert toy_study(tmp_path, jobs=2) == (trials, best)
+
+
+@pytest.mark.slow
+def test_tuning_on_ray_gives_the_same_study(sequential_study, tmp_path):
+    ray = pytest.importorskip("ray")
+    from common.executor import ray_runtime_env
+
+    ray.init(num_cpus=2, runtime_env=ray_runtime_env(), include_dashboard=False, log_to_driver=False)
+    try:
+        assert toy_study(tmp_path, executor="ray") == sequential_study
+    finally:
+        ray.shutdown()

@@ -31,11 +31,16 @@ def build_logreg():
     return LogisticRegression(C=0.5, max_iter=500)
 
 
-def build_lightgbm():
+def build_lightgbm(num_leaves=8, learning_rate=0.1):
     from lightgbm import LGBMClassifier
 
-    return LGBMClassifier(n_estimators=60, num_leaves=8, subsample=0.8, subsample_freq=1, verbose=-1,
-                          random_state=0)
+    return LGBMClassifier(n_estimators=60, num_leaves=num_leaves, learning_rate=learning_rate, subsample=0.8,
+                          subsample_freq=1, verbose=-1, random_state=0)
+
+
+def lightgbm_space(trial) -> dict:
+    return {"num_leaves": trial.suggest_int("num_leaves", 2, 32, log=True),
+            "learning_rate": trial.suggest_float("learning_rate", 0.001, 0.3, log=True)}
 
 
 def build_keras(epochs=4):
@@ -77,7 +82,7 @@ def _features(train, test):
 
 
 MODELS = (ModelSpec("forest", build_forest), ModelSpec("extra_trees", build_extra_trees),
-          ModelSpec("logreg", build_logreg), ModelSpec("lightgbm", build_lightgbm),
+          ModelSpec("logreg", build_logreg), ModelSpec("lightgbm", build_lightgbm, search_space=lightgbm_space),
           ModelSpec("keras", build_keras, uses_keras=True), ModelSpec("fails", FailsOnFold),
           ModelSpec("sleeps", Sleeps))
 
@@ -103,10 +108,8 @@ def install_toy_data(paths: Paths, n_train=300, n_test=50, seed=0) -> None:
                pd.DataFrame({"id": frame["id"].iloc[n_train:], "target": 0.5}).to_csv(index=False))
 
 
-def interrupted_run(root: str, jobs: str) -> None:
-    """Entry point of the Ctrl-C test: train the sleeping model in worker processes."""
-    from common.workflow import train
-
-    paths = Paths(Path(root))
-    install_toy_data(paths)
-    train(toy_spec(), paths, only="sleeps", seed=0, jobs=int(jobs))
+def install_as_user_competition(paths: Paths) -> None:
+    """Make the toy competition a competition of ``paths``' project, so the ``kit`` command runs it
+    (its spec imports this module: run from the code folder)."""
+    write_text(paths.root / "competitions" / SLUG / "spec.py",
+               "from tests.support.toy_competition import toy_spec\n\nSPEC = toy_spec()\n")

@@ -280,7 +280,7 @@ def test_messages_are_plain_and_their_hints_work(project, tmp_path, fake_kaggle,
     bad = tmp_path / "floats.csv"
     pd.read_csv(real_data_dir(COMP) / "gender_submission.csv").astype({"Survived": float}).to_csv(bad, index=False)
     code, message = call(tasks.validate, project, file=str(bad))
-    assert code == 1 and "(e.g. 0.0)" in message and "np." not in message, message
+    assert code == 1 and "written '0.0'" in message and "np." not in message, message
     # every hint that prints a command names the competition (a command without --comp fails)
     commands = re.compile(r"\bf[\"'].*invoke (download|train|tune|ensemble|predict|validate|submit|submissions|score)"
                           r"\b([^`\"']*)")

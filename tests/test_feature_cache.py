@@ -3,7 +3,6 @@ an edit to the features code or new data computes them again."""
 
 import importlib
 import sys
-import textwrap
 
 import numpy as np
 import pandas as pd

@@ -2,7 +2,6 @@
 so its builders live in an importable module rather than in a test file."""
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

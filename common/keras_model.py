@@ -125,8 +125,8 @@ class _KerasBase(BaseEstimator):
         return self
 
     def _batch_size(self, n_rows: int) -> int:
-        """``batch_size=None``: about eight steps an epoch (32 to 1024 rows a step); a Keras step
-        costs about the same up to a thousand rows on a CPU, so big batches make an epoch cheap."""
+        """``batch_size=None``: about eight steps an epoch (32 to 1024 rows a step); on small tables
+        each step's fixed cost dominates, so fewer, larger steps make an epoch cheap."""
         return self.batch_size or int(np.clip(n_rows // 8, 32, 1024))
 
     def _raw_predict(self, X):

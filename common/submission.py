@@ -220,13 +220,11 @@ def _check_numbers(layout: SubmissionLayout, column: str, col: pd.Series) -> Non
 
 
 def read_submission(source, layout: SubmissionLayout) -> pd.DataFrame:
-    """A submission CSV (a path, or its text) as Kaggle reads it: the id and the labels as their exact
-    text (pandas would read 'true' as True, '1.0' as 1), predictions as numbers."""
+    """A submission CSV (a path, or its text in a StringIO) as Kaggle reads it: the id and the labels
+    as their exact text (pandas would read 'true' as True, '1.0' as 1), predictions as numbers."""
     text_columns = [layout.id_column] + [c for c in layout.value_columns
                                          if layout.kind == "labels" and layout.families[c] in SPELLED_AS_TEXT]
-    if isinstance(source, str):
-        source = io.StringIO(source)
-    else:
+    if not isinstance(source, io.StringIO):  # a path (str or Path); StringIO: text about to be written
         source = Path(source)
         if not source.is_file():
             raise DataError(f"no submission file at {source}.")
@@ -265,7 +263,7 @@ def write_submission(spec: CompetitionSpec, paths: Paths, frame: pd.DataFrame, l
                      sample: pd.DataFrame, *, name: str, cv_score: float, details: dict) -> Path:
     """Validate the exact bytes to be written, then write CSV + JSON sidecar; never overwrite."""
     text = frame.to_csv(index=False, lineterminator="\n")
-    validate_submission(layout, read_submission(text, layout), sample)
+    validate_submission(layout, read_submission(io.StringIO(text), layout), sample)
     folder = paths.competition_submissions(spec.slug)
     folder.mkdir(parents=True, exist_ok=True)  # a file in its way fails here, not as a taken name below
     stem = f"{time.strftime('%Y%m%d-%H%M%S')}_{name}_cv{cv_score:.5f}"

@@ -67,20 +67,26 @@ class Competition:
 
         return download(self.spec, self.paths, self.source, force=force)
 
-    def train(self, models=None, seed: int | None = None, seeds: int = 1) -> pd.DataFrame:
-        """Cross-validate models (all that can run if ``models`` is None); one row per model."""
+    def train(self, models=None, seed: int | None = None, seeds: int = 1, jobs: int = 1,
+              executor: str = "local", address: str | None = None) -> pd.DataFrame:
+        """Cross-validate models (all that can run if ``models`` is None); one row per model.
+        ``jobs``: fits at once in local worker processes; ``executor="ray"`` (``address``: a
+        cluster's) runs them on Ray; the scores are the same wherever the fits run."""
         from .workflow import train
 
         runs = train(self.spec, self.paths, only=_names(models), seed=self.seed if seed is None else seed,
-                     n_seeds=seeds)
+                     n_seeds=seeds, jobs=jobs, executor=executor, address=address)
         return pd.DataFrame([{"model": r.model, "cv_score": r.cv_score, "cv_std": r.cv_std,
                               "fold_scores": r.fold_scores, "seconds": r.seconds} for r in runs]).set_index("model")
 
-    def tune(self, model: str, trials: int = 30, timeout: float | None = None) -> dict:
-        """Tune one model with Optuna; returns (and saves for ``train``) the best parameters."""
+    def tune(self, model: str, trials: int = 30, timeout: float | None = None, jobs: int = 1,
+             executor: str = "local", address: str | None = None) -> dict:
+        """Tune one model with Optuna; returns (and saves for ``train``) the best parameters. A
+        trial's folds run ``jobs`` at once (as in ``train``); trials run one after another."""
         from .tuning import tune
 
-        return tune(self.spec, self.paths, model, trials=trials, timeout=timeout, seed=self.seed)
+        return tune(self.spec, self.paths, model, trials=trials, timeout=timeout, seed=self.seed, jobs=jobs,
+                    executor=executor, address=address)
 
     def ensemble(self, models=None, method: str | None = None) -> Blend:
         """Blend the trained models by OOF predictions and write the chosen blend's submission."""

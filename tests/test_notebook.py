@@ -28,3 +28,18 @@ def test_a_notebook_trains_ensembles_and_reads_its_submission(tmp_path):
 def test_an_unknown_competition_is_refused_at_once(tmp_path):
     with pytest.raises(KitError, match="unknown competition 'titanik'"):
         Competition("titanik", root=tmp_path)
+
+
+def test_a_notebook_runs_fits_in_worker_processes_with_the_same_results(tmp_path):
+    import numpy as np
+
+    comp = Competition("titanic", root=tmp_path / "project", source=real_data_dir("titanic"), seed=1)
+    comp.download()
+    oof_file = comp.paths.competition_artifacts("titanic") / "random_forest" / "oof.npy"
+    one = comp.train(models="random_forest", jobs=1)
+    oof_one = np.load(oof_file)
+    two = comp.train(models="random_forest", jobs=2)
+    assert np.array_equal(np.load(oof_file), oof_one)
+    assert two.loc["random_forest", "cv_score"] == one.loc["random_forest", "cv_score"]
+    best = comp.tune("logreg", trials=2, jobs=2)
+    assert best and comp.paths.tuned_params("titanic").is_file()

@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .errors import KitError
+from .memory import release_freed_memory
 
 THREAD_PARAMS = ("n_jobs", "num_threads", "thread_count", "nthread")
 EXECUTORS = ("local", "ray")
@@ -160,7 +161,9 @@ def run_job(job: Job, data: dict, threads: int) -> JobResult:
     predict_deterministically(estimator)
     valid = predict_values(estimator, X.iloc[job.valid_rows], job.task, job.n_targets)
     test = predict_values(estimator, X_test, job.task, job.n_targets)
-    return JobResult(valid=np.asarray(valid), test=np.asarray(test), files=_model_files(estimator, job.save_as))
+    # contiguous copies: P(1) is a column view that would keep the whole probability matrix alive
+    return JobResult(valid=np.ascontiguousarray(valid), test=np.ascontiguousarray(test),
+                     files=_model_files(estimator, job.save_as))
 
 
 def frames(data) -> dict:
@@ -180,9 +183,11 @@ def _model_files(estimator, name: str | None) -> dict:
 
 def _run_job_safely(job: Job, data: dict, threads: int) -> JobResult:
     try:
-        return run_job(job, data, threads)
+        result = run_job(job, data, threads)
     except Exception as exc:  # named here, where the job is known; re-raised in the parent
         raise JobFailed(f"{job.label} failed: {type(exc).__name__}: {exc}") from exc
+    release_freed_memory()  # the fold's copies of the data, before the next fit makes its own
+    return result
 
 
 # --- executors -------------------------------------------------------------------------------

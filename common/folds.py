@@ -78,7 +78,7 @@ def load_or_make_folds(spec: CompetitionSpec, paths: Paths, train_ids: pd.Series
     if path.exists():
         stored = pd.read_csv(path, dtype={spec.id_column: str})
         if (list(stored.columns) != [spec.id_column, FOLD] or len(stored) != len(train_ids)
-                or not np.array_equal(stored[spec.id_column].to_numpy(), train_ids.astype(str).to_numpy())):
+                or not _same_ids(stored[spec.id_column], train_ids)):
             raise DataError(f"{path} does not match the train rows (different ids or order). "
                             f"Delete it to make new folds, then retrain every model.")
         n_found = len(set(stored[FOLD]) - {-1})
@@ -92,6 +92,12 @@ def load_or_make_folds(spec: CompetitionSpec, paths: Paths, train_ids: pd.Series
         pd.DataFrame({spec.id_column: train_ids.to_numpy(), FOLD: folds}).to_csv(tmp, index=False)
     write_json(paths.folds_info(spec.slug), {"seed": seed, "kind": spec.folds.kind, "n_splits": spec.folds.n_splits})
     return folds
+
+
+def _same_ids(stored: pd.Series, train_ids: pd.Series) -> bool:
+    """Compared as text columns: no Python object per id (a million of them outlive the check in
+    the process's memory)."""
+    return stored.astype(str).reset_index(drop=True).equals(train_ids.astype(str).reset_index(drop=True))
 
 
 def folds_seed_note(paths: Paths, slug: str, seed: int) -> str | None:

@@ -18,6 +18,7 @@ from .errors import KitError
 from .executor import make_executor
 from .extras import runnable_models
 from .fileio import atomic_path, write_json
+from .memory import release_freed_memory
 from .folds import folds_fingerprint, folds_seed_note, load_or_make_folds, time_order
 from .progress import TrainProgress
 from .report import console, ensemble_table, training_table
@@ -34,6 +35,7 @@ def prepare(spec: CompetitionSpec, paths: Paths, seed: int) -> tuple[Competition
     if note:
         console().print(f"[yellow]{note}[/yellow]")
     folds = load_or_make_folds(spec, paths, data.train_ids, data.y, data.X, seed=seed)
+    release_freed_memory()  # what reading the files and the folds used, before the fits
     return data, folds
 
 

@@ -21,7 +21,6 @@ from . import checks
 from .config import Paths
 from .errors import DataError, plain
 from .fileio import read_json, sha256_of, write_json
-from .memory import release_freed_memory
 from .spec import CompetitionSpec
 
 MANIFEST = "manifest.json"
@@ -271,6 +270,5 @@ def load_competition_data(spec: CompetitionSpec, paths: Paths) -> CompetitionDat
     if len(X) != len(train) or len(X_test) != len(test):
         raise DataError(f"{spec.slug}'s make_features must keep one row per input row, in order.")
     y, classes = encode_target(spec, train[list(spec.targets)])
-    release_freed_memory()  # what reading and checking the files used
     return CompetitionData(X=X, y=y, X_test=X_test, train_ids=train[spec.id_column], test_ids=test[spec.id_column],
                            sample_submission=sample, classes=classes, fit_rows=fit_rows)

@@ -35,7 +35,7 @@ def prepare(spec: CompetitionSpec, paths: Paths, seed: int) -> tuple[Competition
     if note:
         console().print(f"[yellow]{note}[/yellow]")
     folds = load_or_make_folds(spec, paths, data.train_ids, data.y, data.X, seed=seed)
-    release_freed_memory()  # what reading the files and the folds used, before the fits
+    release_freed_memory()  # what reading the files, checking them and the folds used, before the fits
     return data, folds
 
 

@@ -10,8 +10,9 @@ label columns; competitions/scale-benchmark) in a scratch root, then, each in it
 - bare: ``pandas.read_csv`` of the same files, labels as categories (the same features), the
   kit's folds and the model's parameters, LightGBM fitted fold by fold with every core.
 
-``--repeats R`` runs each measured side R times and keeps its fastest time and smallest peak (two
-cores shared with anything else vary by +-5% from run to run; best-of-R is the usual remedy).
+``--repeats R`` runs each measured side R times, taking turns (kit, bare, kit, bare, ...), and
+keeps each side's fastest time and smallest peak: LightGBM's own fits vary by +-5% from process
+to process on two cores, more than the kit's overhead, so one run of each decides nothing.
 ``--kit-only`` skips the bare side (for sizes where only the kit's memory is in question, e.g.
 10 million rows within 24 GB: ``--rows 10000000 --kit-only --repeats 0`` measures the first,
 cold train alone).
@@ -53,15 +54,18 @@ def measured(args: list[str], env: dict | None = None) -> tuple[float, float, st
     return seconds, usage.ru_maxrss / 1024, text
 
 
-def best_of(repeats: int, label: str, args: list[str], env: dict | None = None) -> tuple[float, float]:
-    """The fastest time and the smallest peak of ``repeats`` runs, each printed as it ends."""
-    runs = []
+def best_of(repeats: int, sides: dict) -> dict:
+    """Each side's fastest time and smallest peak over ``repeats`` rounds; ``sides``: label ->
+    (args, env). The sides take turns within a round, so a slow spell of the machine falls on
+    both rather than on whichever ran then."""
+    runs = {label: [] for label in sides}
     for _ in range(repeats):
-        seconds, rss, text = measured(args, env)
-        last = text.strip().splitlines()[-1] if text.strip() else ""
-        print(f"{label}: {seconds:.1f} s, peak {rss:.0f} MB" + (f" ({last})" if "AUC" in last else ""), flush=True)
-        runs.append((seconds, rss))
-    return min(s for s, _ in runs), min(r for _, r in runs)
+        for label, (args, env) in sides.items():
+            seconds, rss, text = measured(args, env)
+            last = text.strip().splitlines()[-1] if text.strip() else ""
+            print(f"{label}: {seconds:.1f} s, peak {rss:.0f} MB" + (f" ({last})" if "AUC" in last else ""), flush=True)
+            runs[label].append((seconds, rss))
+    return {label: (min(s for s, _ in r), min(m for _, m in r)) for label, r in runs.items()}
 
 
 def bare(root: str, params: dict) -> None:
@@ -124,17 +128,20 @@ def main() -> None:
         if args.repeats < 1:
             print(f"rows={args.rows} kit_first_s={first:.1f} kit_first_rss_mb={first_rss:.0f}")
             return
-        kit_s, kit_rss = best_of(args.repeats, "kit, warm train", [*invoke, "train", f"--comp={SLUG}"], env)
+        sides = {"kit, warm train": ([*invoke, "train", f"--comp={SLUG}"], env)}
+        if not args.kit_only:
+            kit_model = spec.SPEC.model("lightgbm").make().get_params()
+            params = {k: kit_model[k] for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples")}
+            # the seed the kit's train gives the model: over 200,000 rows LightGBM draws the rows it
+            # bins the features from with it, so another seed gives other bins and another OOF
+            params["random_state"] = DEFAULT_SEED
+            sides["bare loop"] = ([sys.executable, __file__, "--bare", str(root), "--params", json.dumps(params)], None)
+        best = best_of(args.repeats, sides)
+        kit_s, kit_rss = best["kit, warm train"]
         if args.kit_only:
             print(f"rows={args.rows} kit_s={kit_s:.1f} kit_rss_mb={kit_rss:.0f}")
             return
-        kit_model = spec.SPEC.model("lightgbm").make().get_params()
-        params = {k: kit_model[k] for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples")}
-        # the seed the kit's train gives the model: over 200,000 rows LightGBM draws the rows it
-        # bins the features from with it, so another seed gives other bins and another OOF
-        params["random_state"] = DEFAULT_SEED
-        bare_s, bare_rss = best_of(args.repeats, "bare loop",
-                                   [sys.executable, __file__, "--bare", str(root), "--params", json.dumps(params)])
+        bare_s, bare_rss = best["bare loop"]
         kit_oof = np.load(root / "artifacts" / SLUG / "lightgbm" / "oof.npy")
         same = np.array_equal(kit_oof, np.load(root / "bare_oof.npy"))
         print(f"kit OOF identical to the bare loop's: {'yes' if same else 'no'}")

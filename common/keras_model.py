@@ -71,8 +71,8 @@ def _as_inputs(X):
 def _validation_loss(keras, X_val, y_val, batch_size=1024):
     """A callback that puts ``val_loss`` in each epoch's logs: the compiled loss (regularisation
     included) on the validation split, from plain forward passes. It is the figure Keras's
-    ``validation_data`` gives, without the evaluation loop Keras builds anew each epoch (on a
-    table of a thousand rows, that loop took 40% of the fit)."""
+    ``validation_data`` gives, without Keras's evaluation loop, which took 40% of the fit on a
+    table of a thousand rows."""
 
     class ValidationLoss(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -143,8 +143,9 @@ class _KerasBase(BaseEstimator):
 
     def _batches(self, X, y):
         """The training split as a tf.data pipeline, reshuffled each epoch from the seed; class
-        weights ride along as sample weights. Keras's own array adapter rebuilds its input
-        pipeline every epoch, which costs more than an epoch of a small table."""
+        weights ride along as sample weights. Fed NumPy arrays instead, Keras spent longer on its
+        input pipeline than on a small table's training steps (60 epochs of 1,000 rows: 7.6 s
+        against 4.5 s)."""
         import tensorflow as tf
 
         weights = self._class_weights(y)

@@ -11,8 +11,8 @@ label columns; competitions/scale-benchmark) in a scratch root, then, each in it
   kit's folds and the model's parameters, LightGBM fitted fold by fold with every core.
 
 ``--repeats R`` runs each measured side R times, taking turns (kit, bare, kit, bare, ...), and
-keeps each side's fastest time and smallest peak: LightGBM's own fits vary by +-5% from process
-to process on two cores, more than the kit's overhead, so one run of each decides nothing.
+keeps each side's fastest time and smallest peak: on two cores a side's runs vary by +-5%, as
+much as the gap being measured, so one run of each decides nothing.
 ``--kit-only`` skips the bare side (for sizes where only the kit's memory is in question, e.g.
 10 million rows within 24 GB: ``--rows 10000000 --kit-only --repeats 0`` measures the first,
 cold train alone).

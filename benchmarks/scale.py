@@ -13,7 +13,9 @@ label columns; competitions/scale-benchmark) in a scratch root, then, each in it
 ``--repeats R`` runs each measured side R times, taking turns (kit, bare, kit, bare, ...), and
 keeps each side's fastest time and smallest peak: on two cores a side's runs vary by +-5%, as
 much as the gap being measured, so one run of each decides nothing.
-``--kit-only`` skips the bare side (for sizes where only the kit's memory is in question, e.g.
+``--phases`` runs both sides in one process instead, one after the other, and splits each one's
+time into LightGBM's fits, its predictions and the rest: where the time goes, without the spread
+between processes. ``--kit-only`` skips the bare side (for sizes where only the kit's memory is in question, e.g.
 10 million rows within 24 GB: ``--rows 10000000 --kit-only --repeats 0`` measures the first,
 cold train alone).
 
@@ -93,17 +95,61 @@ def bare(root: str, params: dict) -> None:
     print(f"bare OOF AUC {roc_auc_score(y, oof):.5f}")
 
 
+def phases(root: str, params: dict) -> None:
+    """Both sides in this one process, one after the other, with every LightGBM fit and predict
+    timed: where each side's time goes, free of the spread between processes."""
+    from collections import Counter
+    from functools import wraps
+
+    from lightgbm import LGBMClassifier
+
+    sys.path.insert(0, str(ROOT))
+    from common.config import DEFAULT_SEED, Paths
+    from common.spec import load_competition
+    from common.workflow import train
+
+    spent = Counter()
+
+    def timed(phase, method):
+        @wraps(method)
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[phase] += time.perf_counter() - started
+        return run
+
+    LGBMClassifier.fit = timed("fits", LGBMClassifier.fit)
+    LGBMClassifier.predict_proba = timed("predictions", LGBMClassifier.predict_proba)
+    paths = Paths(Path(root))
+    sides = {"kit": lambda: train(load_competition(SLUG, paths=paths), paths, seed=DEFAULT_SEED),
+             "bare loop": lambda: bare(root, params)}
+    for label, side in sides.items():
+        spent.clear()
+        started = time.perf_counter()
+        side()
+        total = time.perf_counter() - started
+        print(f"in one process, {label}: {total:.1f} s = fits {spent['fits']:.1f} + predictions "
+              f"{spent['predictions']:.1f} + the rest {total - spent['fits'] - spent['predictions']:.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="train rows (test: rows / 5)")
     parser.add_argument("--repeats", type=int, default=1, help="measured runs of each side; the best is kept")
     parser.add_argument("--kit-only", action="store_true", help="skip the bare LightGBM loop")
+    parser.add_argument("--phases", action="store_true",
+                        help="instead: both sides in one process, LightGBM's fits and predictions timed")
     parser.add_argument("--write", help=argparse.SUPPRESS)  # internal: write the table's files to WRITE
     parser.add_argument("--bare", help=argparse.SUPPRESS)  # internal: run the bare side in ROOT
     parser.add_argument("--params", help=argparse.SUPPRESS)  # internal: the model's parameters (JSON)
+    parser.add_argument("--in-process", help=argparse.SUPPRESS)  # internal: --phases in ROOT
     args = parser.parse_args()
     if args.bare:
         return bare(args.bare, json.loads(args.params))
+    if args.in_process:
+        return phases(args.in_process, json.loads(args.params))
     sys.path.insert(0, str(ROOT))
     import importlib
 
@@ -128,13 +174,17 @@ def main() -> None:
         if args.repeats < 1:
             print(f"rows={args.rows} kit_first_s={first:.1f} kit_first_rss_mb={first_rss:.0f}")
             return
+        kit_model = spec.SPEC.model("lightgbm").make().get_params()
+        params = {k: kit_model[k] for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples")}
+        # the seed the kit's train gives the model: over 200,000 rows LightGBM draws the rows it
+        # bins the features from with it, so another seed gives other bins and another OOF
+        params["random_state"] = DEFAULT_SEED
+        if args.phases:
+            _, _, text = measured([sys.executable, __file__, "--in-process", str(root), "--params", json.dumps(params)])
+            print("\n".join(line for line in text.splitlines() if line.startswith("in one process")))
+            return
         sides = {"kit, warm train": ([*invoke, "train", f"--comp={SLUG}"], env)}
         if not args.kit_only:
-            kit_model = spec.SPEC.model("lightgbm").make().get_params()
-            params = {k: kit_model[k] for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples")}
-            # the seed the kit's train gives the model: over 200,000 rows LightGBM draws the rows it
-            # bins the features from with it, so another seed gives other bins and another OOF
-            params["random_state"] = DEFAULT_SEED
             sides["bare loop"] = ([sys.executable, __file__, "--bare", str(root), "--params", json.dumps(params)], None)
         best = best_of(args.repeats, sides)
         kit_s, kit_rss = best["kit, warm train"]

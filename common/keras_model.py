@@ -74,10 +74,11 @@ def _validation_loss(keras, X_val, y_val, batch_size=1024):
     ``validation_data`` gives, without Keras's evaluation loop, which took 40% of the fit on a
     table of a thousand rows."""
 
+    batches = [_to_keras(X_val[i:i + batch_size]) for i in range(0, len(X_val), batch_size)]  # converted once
+
     class ValidationLoss(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            predicted = keras.ops.concatenate([self.model(_to_keras(X_val[i:i + batch_size]), training=False)
-                                               for i in range(0, len(X_val), batch_size)])
+            predicted = keras.ops.concatenate([self.model(batch, training=False) for batch in batches])
             logs["val_loss"] = float(self.model.compute_loss(y=y_val, y_pred=predicted, training=False))
 
     return ValidationLoss()

@@ -26,7 +26,7 @@ SPEC = CompetitionSpec(
                   description="logistic regression on TF-IDF scaled by naive-Bayes log-count ratios (NB-LR)"),
         ModelSpec("keras_text", models.build_keras_text, uses_keras=True,
                   description="Keras: pooled word and character n-gram embeddings (TextVectorization per fold)",
-                  default=False),  # 180 s for no gain in the blend (see README): run when named
+                  default=False),  # no gain in the blend for its time (see README): run when named
         ModelSpec("keras_words", models.build_keras_text, uses_keras=True,
                   params={"char_ngrams": None, "batch_size": 64, "learning_rate": 2e-3},
                   description="Keras: pooled word embeddings only (fastText-like)", default=False),

@@ -6,8 +6,8 @@ which is the known way past what a frozen encoder and a classifier on top can re
 tasks. It learns from labels, so it is fitted per fold on the fold's training rows only (a fresh
 copy of the pretrained weights each time).
 
-On a CPU it is slow: about 25 tweets a second on two cores, forward and backward, so Disaster
-Tweets' five folds of two epochs take most of an hour; competitions offer it as an opt-in model.
+On a CPU it is slow: about 40 tweets a second on two cores, forward and backward, so Disaster
+Tweets' five folds of two epochs take 29 minutes; competitions offer it as an opt-in model.
 Batches hold texts of similar length (less padding, the same result for a given seed), and the
 run is reproducible to the bit for a seed and a thread count.
 """

@@ -98,10 +98,12 @@ def _toy_data(y):
                            sample_submission=pd.DataFrame({"id": frame["id"].iloc[:12], "target": 0}))
 
 
-@pytest.mark.parametrize("model", ["tfidf_logreg", "nb_logreg", "keras_text", "minilm_svc", "keras_minilm"])
+@pytest.mark.parametrize("model", ["tfidf_logreg", "nb_logreg", "keras_text", "minilm_svc", "keras_minilm",
+                                   "minilm_finetuned"])
 def test_a_folds_predictions_ignore_its_own_labels(model, embedding_cache):
     """Refitting everything per fold means fold 0's OOF predictions never see fold 0's labels."""
-    spec = fast_spec(load_competition(SLUG), keras_text=FAST_KERAS, keras_minilm={"epochs": 3})
+    spec = fast_spec(load_competition(SLUG), keras_text=FAST_KERAS, keras_minilm={"epochs": 3},
+                     minilm_finetuned={"epochs": 1, "max_length": 16, "batch_size": 16, "learning_rate": 1e-4})
     _, y = toy_frame()
     folds = assign_folds(FoldScheme(n_splits=3), y, seed=0)
     flipped = y.copy()

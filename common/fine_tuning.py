@@ -9,7 +9,9 @@ copy of the pretrained weights each time).
 On a CPU it is slow: about 40 tweets a second on two cores, forward and backward, so Disaster
 Tweets' five folds of two epochs take 29 minutes; competitions offer it as an opt-in model.
 Batches hold texts of similar length (less padding, the same result for a given seed), and the
-run is reproducible to the bit for a seed and a thread count.
+run is reproducible to the bit for a seed and a thread count. Where PyTorch sees a GPU (a Kaggle
+notebook with an accelerator) it trains there (not measured: no GPU here); the fitted model is kept on the CPU,
+so that it loads on any machine.
 """
 
 import copy
@@ -25,6 +27,13 @@ from .progress import sub_bar
 from .sentence_embeddings import EMBEDDING_DIM, MODEL_NAME, check_model_files, model_folder
 
 BUCKET = 50  # batches drawn from chunks of 50 batches' worth of rows, sorted by length within
+
+
+def device():
+    """A GPU when PyTorch sees one, else the CPU."""
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 @lru_cache(maxsize=1)
@@ -89,21 +98,21 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
         weights = None
         if self.class_weight is not None:
             weights = torch.tensor(compute_class_weight(self.class_weight, classes=self.classes_, y=y),
-                                   dtype=torch.float32)
+                                   dtype=torch.float32, device=device())
         tokenizer, encoder = pretrained()
         tokens = self._tokens(tokenizer, texts)
         rng = np.random.default_rng(self.random_state)
         with self._threads():
             torch.manual_seed(self.random_state)  # dropout and the head's initial weights
-            self.encoder_ = copy.deepcopy(encoder)
-            self.head_ = torch.nn.Linear(EMBEDDING_DIM, len(self.classes_))
+            self.encoder_ = copy.deepcopy(encoder).to(device())
+            self.head_ = torch.nn.Linear(EMBEDDING_DIM, len(self.classes_)).to(device())
             parameters = list(self.encoder_.parameters()) + list(self.head_.parameters())
             optimizer = torch.optim.AdamW(parameters, lr=self.learning_rate, weight_decay=self.weight_decay)
             steps = self.epochs * -(-len(texts) // self.batch_size)
             warm = max(1, int(self.warmup * steps))
             schedule = torch.optim.lr_scheduler.LambdaLR(
                 optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
-            target = torch.as_tensor(codes, dtype=torch.long)
+            target = torch.as_tensor(codes, dtype=torch.long, device=device())
             self.encoder_.train()
             with sub_bar(f"fine-tuning {MODEL_NAME}: batches", steps) as advance:
                 for _ in range(self.epochs):
@@ -115,7 +124,8 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
                         optimizer.step()
                         schedule.step()
                         advance(1)
-            self.encoder_.eval()
+            self.encoder_.eval().cpu()
+            self.head_.cpu()
         return self
 
     def predict_proba(self, X):
@@ -125,8 +135,12 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
         tokens = self._tokens(tokenizer, self._texts(X))
         proba = np.empty((len(tokens["lengths"]), len(self.classes_)), dtype=np.float64)
         with self._threads(), torch.no_grad():
-            for rows in length_batches(tokens["lengths"], 128, None):
-                proba[rows] = torch.softmax(self._logits(tokens, rows), dim=1).double().numpy()
+            self.encoder_.to(device()), self.head_.to(device())
+            try:
+                for rows in length_batches(tokens["lengths"], 128, None):
+                    proba[rows] = torch.softmax(self._logits(tokens, rows), dim=1).double().cpu().numpy()
+            finally:
+                self.encoder_.cpu(), self.head_.cpu()
         return proba
 
     def predict(self, X):
@@ -151,6 +165,7 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
             n = tokens["lengths"][row]
             ids[i, :n] = torch.as_tensor(tokens["ids"][row])
             mask[i, :n] = 1
+        ids, mask = ids.to(device()), mask.to(device())
         hidden = self.encoder_(input_ids=ids, attention_mask=mask).last_hidden_state
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return self.head_((hidden * weights).sum(1) / weights.sum(1))

@@ -14,6 +14,7 @@ notebook with an accelerator) it trains there (not measured: no GPU here); the f
 so that it loads on any machine.
 """
 
+import contextlib
 import copy
 from functools import lru_cache
 
@@ -24,7 +25,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from .errors import KitError
 from .extras import require
 from .progress import sub_bar
-from .sentence_embeddings import EMBEDDING_DIM, MODEL_NAME, check_model_files, model_folder
+from .sentence_embeddings import EMBEDDING_DIM, MODEL_NAME, check_model_files, model_folder, text_column
 
 BUCKET = 50  # batches drawn from chunks of 50 batches' worth of rows, sorted by length within
 
@@ -170,34 +171,19 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return self.head_((hidden * weights).sum(1) / weights.sum(1))
 
+    @contextlib.contextmanager
     def _threads(self):
         """Torch's thread count set to ``threads`` for the call. Not ``n_jobs``, which the executor
         would set to its share of the cores: the last bits of the weights depend on the thread count
         (1e-7 between one and two threads), and the kit's results must not depend on the executor."""
-        import contextlib
-
         import torch
 
-        @contextlib.contextmanager
-        def limited():
-            before = torch.get_num_threads()
-            torch.set_num_threads(max(1, int(self.threads)))
-            try:
-                yield
-            finally:
-                torch.set_num_threads(before)
-        return limited()
+        before = torch.get_num_threads()
+        torch.set_num_threads(max(1, int(self.threads)))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     def _texts(self, X) -> list[str]:
-        if self.column is not None:
-            if not hasattr(X, "columns") or self.column not in X.columns:
-                raise KitError(f"FineTunedEncoderClassifier(column={self.column!r}) needs a DataFrame with that "
-                               f"column; got columns {list(getattr(X, 'columns', []))}.")
-            return [str(t) for t in X[self.column]]
-        values = np.asarray(X, dtype=object)
-        if values.ndim == 2 and values.shape[1] == 1:
-            values = values[:, 0]
-        if values.ndim != 1:
-            raise KitError(f"FineTunedEncoderClassifier needs one text column, got an input of shape {values.shape}; "
-                           "name the column with column=...")
-        return [str(t) for t in values]
+        return [str(t) for t in text_column(X, self.column, type(self).__name__)]

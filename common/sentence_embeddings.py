@@ -164,15 +164,21 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         return embed_texts(self._texts(X), self.cache_dir, self.batch_size)
 
     def _texts(self, X):
-        if self.column is not None:
-            if not hasattr(X, "columns") or self.column not in X.columns:
-                raise KitError(f"SentenceEmbedder(column={self.column!r}) needs a DataFrame with that column; "
-                               f"got columns {list(getattr(X, 'columns', []))}.")
-            return X[self.column].tolist()
-        values = np.asarray(X, dtype=object)
-        if values.ndim == 2 and values.shape[1] == 1:
-            values = values[:, 0]
-        if values.ndim != 1:
-            raise KitError(f"SentenceEmbedder needs one text column, got an input of shape {values.shape}; "
-                           "name the column with SentenceEmbedder(column=...).")
-        return values.tolist()
+        return text_column(X, self.column, type(self).__name__)
+
+
+def text_column(X, column, owner: str) -> list:
+    """The texts of ``X``: its column ``column``, or its only column when ``column`` is None;
+    ``owner`` names the estimator in the error."""
+    if column is not None:
+        if not hasattr(X, "columns") or column not in X.columns:
+            raise KitError(f"{owner}(column={column!r}) needs a DataFrame with that column; "
+                           f"got columns {list(getattr(X, 'columns', []))}.")
+        return X[column].tolist()
+    values = np.asarray(X, dtype=object)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1:
+        raise KitError(f"{owner} needs one text column, got an input of shape {values.shape}; "
+                       f"name the column with {owner}(column=...).")
+    return values.tolist()

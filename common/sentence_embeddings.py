@@ -71,11 +71,19 @@ def check_model_files(folder: Path) -> None:
 
 
 @lru_cache(maxsize=1)
+def verified_model_folder() -> Path:
+    """The installed model files, hashed once per process (the frozen and the fine-tuned encoder
+    both read them)."""
+    folder = model_folder()
+    check_model_files(folder)
+    return folder
+
+
+@lru_cache(maxsize=1)
 def load_encoder():
     """The sentence-transformers model, loaded once per process from the verified local files."""
     require(["sentence_transformers"], f"the pretrained sentence encoder ({MODEL_NAME})")
-    folder = model_folder()
-    check_model_files(folder)
+    folder = verified_model_folder()
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 

@@ -16,7 +16,11 @@ from pathlib import Path
 
 _ACTIVE: ContextVar = ContextVar("kit_progress", default=None)
 DESCRIPTION_WIDTH = 30
-MEMORY_EVERY_S = 1.0  # how often the memory column reads /proc (the display redraws 10 times a second)
+MEMORY_EVERY_S = 1.0  # how often the memory column reads /proc
+# Redraws a second: the columns that move by themselves (elapsed, estimate, memory) change once a
+# second. Each redraw is Python work on a thread of its own, which takes a core from a fit that
+# uses them all (LightGBM, a Keras step): rich's default of 10 would do that 10 times a second.
+REDRAWS_PER_S = 2
 
 
 def active():
@@ -106,9 +110,13 @@ class TrainProgress:
         self.models, self.n_folds = list(models), n_folds
         self.console = console
         # 30 + 16 + 5 + 7 + 7 + 7 + separators: under 80 columns
+        # no redrawing thread where nothing is drawn (output to a file or a pipe: a log, CI, a
+        # benchmark): rich would render the table there all the same and throw it away
         self.progress = Progress(TextColumn(f"{{task.description:<{DESCRIPTION_WIDTH}}}"), BarColumn(bar_width=16),
                                  MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                                 _memory_column(), console=console, transient=True)
+                                 _memory_column(), console=console, transient=True,
+                                 auto_refresh=console.is_terminal or console.is_jupyter,
+                                 refresh_per_second=REDRAWS_PER_S)
         self._model = None
         self._folds_done = 0
         self._task = None

@@ -6,11 +6,12 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
-from common.progress import TrainProgress, active, format_mb, memory_mb, sub_bar
+from common.progress import REDRAWS_PER_S, TrainProgress, active, format_mb, memory_mb, sub_bar
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -48,6 +49,26 @@ def test_display_names_model_and_fold_and_fits_80_columns():
     assert re.search(r"\d+:\d\d:\d\d", text)  # elapsed / remaining
     assert re.search(r"\d+:\d\d:\d\d +\d+(\.\d)? [MG]B", text)  # memory in use, beside the times
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+
+
+def _redraw_threads() -> list:
+    from rich.live import _RefreshThread
+
+    return [t for t in threading.enumerate() if isinstance(t, _RefreshThread)]
+
+
+def test_a_terminal_redraws_twice_a_second_and_a_file_never():
+    from rich.console import Console
+
+    with TrainProgress(terminal(), ["logreg"], n_folds=5):
+        (thread,) = _redraw_threads()
+        assert thread.refresh_per_second == REDRAWS_PER_S == 2
+    log = Console(file=io.StringIO(), width=80)  # output to a file or a pipe: nothing is drawn
+    with TrainProgress(log, ["logreg"], n_folds=5) as progress:
+        assert _redraw_threads() == []  # no thread rendering a table nobody sees, beside the fits
+        progress.start_model("logreg")
+        progress.fold_done(0, "  logreg fold 0: accuracy 0.8000")
+    assert screen_lines(log.file.getvalue()) == ["  logreg fold 0: accuracy 0.8000"]
 
 
 def test_a_sub_bar_shows_under_the_display_and_is_a_no_op_without_one():

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,20 @@ def _fitting(processes: dict, executor: str) -> list[int]:
     return [pid for pid, cmdline in processes.items() if mark in cmdline and b"resource_tracker" not in cmdline]
 
 
+@contextmanager
+def sigint_reaches_children():
+    """A suite started in the background (`pytest &` in a script) ignores SIGINT, and a child
+    inherits that, so Ctrl-C could not reach the kit; with a handler here the child starts with
+    the default (handlers, unlike "ignore", do not survive exec)."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
 @pytest.mark.parametrize("executor", ["local", pytest.param("ray", marks=pytest.mark.slow)])
 def test_ctrl_c_stops_the_workers_and_keeps_the_previous_run(tmp_path, executor):
@@ -124,9 +139,10 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_previous_run(tmp_path, executor)
     folder = paths.model_artifacts(SLUG, "sleeps")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     how = ["--jobs=2"] if executor == "local" else ["--executor=ray", "--jobs=2"]
-    proc = subprocess.Popen([sys.executable, "-m", "common.cli", f"--root={tmp_path}", "train", f"--comp={SLUG}",
-                             "--model=sleeps", *how], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    with sigint_reaches_children():
+        proc = subprocess.Popen([sys.executable, "-m", "common.cli", f"--root={tmp_path}", "train", f"--comp={SLUG}",
+                                 "--model=sleeps", *how], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240  # a local Ray takes a while to start on a busy machine
         started = {}

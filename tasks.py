@@ -4,4 +4,4 @@ The tasks live in ``common/tasks.py``, so that the installed ``kit`` command (co
 the same ones from any folder.
 """
 
-from common.tasks import ns  # noqa: F401  (Invoke looks for a collection named ns)
+from common.cli.invoke_tasks import ns  # noqa: F401  (Invoke looks for a collection named ns)

@@ -33,7 +33,7 @@ def splitter(task: str, n_splits: int, seed: int):
 
 
 def fit_predict(model_spec, task, X, y, fit_rows, train_rows, score_rows, seed):
-    from common.executor import predict_values, seed_estimator
+    from common.engine.executor import predict_values, seed_estimator
 
     train_rows = train_rows[fit_rows[train_rows]]
     estimator = model_spec.make()
@@ -64,9 +64,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from sklearn.model_selection import train_test_split
 
-    from common.config import Paths
-    from common.data import download, load_competition_data
+    from common.core.config import Paths
+    from common.data.competition_data import load_competition_data
     from common.spec import load_competition
+    from common.steps.download import download
 
     spec = load_competition(args.comp, tuned=False)
     names = spec.model_names(args.models) if args.models else spec.default_model_names()

@@ -28,11 +28,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common.config import Paths  # noqa: E402
-from common.data import load_competition_data, read_raw  # noqa: E402
-from common.folds import fold_indices  # noqa: E402
+from common.core.config import Paths  # noqa: E402
+from common.data.competition_data import load_competition_data, read_raw  # noqa: E402
+from common.data.folds import fold_indices  # noqa: E402
+from common.engine.artifacts import ENSEMBLE_DIR  # noqa: E402
 from common.spec import load_competition  # noqa: E402
-from common.workflow import ENSEMBLE_DIR, check_submission_file  # noqa: E402
+from common.steps.workflow import check_submission_file  # noqa: E402
 from tests.support.synthetic import SHAPES  # noqa: E402
 
 
@@ -49,12 +50,20 @@ def hide_test_rows(maker, folder: Path, n_train: int, n_hidden: int) -> tuple[Pa
     """Kaggle's three files from train rows only: a random ``n_hidden`` of them become the test set
     (without the train-only columns), the sample lists their ids; returns the folder and the answers."""
     drawn = maker(folder / "drawn", n_train=n_train + n_hidden, n_test=10)
-    rows = pd.read_csv(drawn / "train.csv", dtype=str, keep_default_na=False)
-    test_columns = pd.read_csv(drawn / "test.csv", nrows=0).columns
-    sample = pd.read_csv(drawn / "sample_submission.csv", dtype=str, keep_default_na=False)
+    return hide_rows(drawn, folder / "kaggle", n_hidden)
+
+
+def hide_rows(kaggle_files: Path, out: Path, n_hidden: int | None, seed: int = 0) -> tuple[Path, pd.DataFrame]:
+    """A practice competition in ``out`` from a folder of Kaggle's files: ``n_hidden`` random train
+    rows (default: a fifth) become its test set (test.csv's columns only), its sample has their ids and the real
+    sample's values and spelling; returns ``out`` and the hidden rows, targets included."""
+    rows = pd.read_csv(kaggle_files / "train.csv", dtype=str, keep_default_na=False)
+    test_columns = pd.read_csv(kaggle_files / "test.csv", nrows=0).columns
+    sample_file = next(f for f in sorted(kaggle_files.glob("*.csv")) if f.name not in ("train.csv", "test.csv"))
+    sample = pd.read_csv(sample_file, dtype=str, keep_default_na=False, nrows=5)  # e.g. gender_submission.csv
     hidden = np.zeros(len(rows), dtype=bool)
-    hidden[np.random.default_rng(0).choice(len(rows), n_hidden, replace=False)] = True
-    out = folder / "kaggle"
+    n_hidden = len(rows) // 5 if n_hidden is None else n_hidden
+    hidden[np.random.default_rng(seed).choice(len(rows), n_hidden, replace=False)] = True
     out.mkdir(parents=True)
     rows[~hidden].to_csv(out / "train.csv", index=False)
     rows.loc[hidden, test_columns].to_csv(out / "test.csv", index=False)
@@ -63,12 +72,14 @@ def hide_test_rows(maker, folder: Path, n_train: int, n_hidden: int) -> tuple[Pa
     for column in sample.columns[1:]:
         hidden_sample[column] = sample[column].iloc[0]
     hidden_sample.to_csv(out / "sample_submission.csv", index=False)
-    return out, pd.read_csv(drawn / "train.csv", dtype={id_column: str})[hidden].reset_index(drop=True)
+    return out, pd.read_csv(kaggle_files / "train.csv", dtype={id_column: str})[hidden].reset_index(drop=True)
 
 
 def learnt_target(spec, data, answers: pd.DataFrame) -> np.ndarray:
     """The hidden rows' targets as the kit's models learn them (class indices, log1p for RMSLE)."""
     values = answers[list(spec.targets)]
+    if spec.task != "regression" and values.shape[1] > 1:  # several 0/1 targets, as encode_target reads them
+        return values.astype(float).to_numpy().astype(int)
     if spec.task != "regression":
         return np.searchsorted(data.classes, values.iloc[:, 0].to_numpy())
     y = values.to_numpy(dtype=float)

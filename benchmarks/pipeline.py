@@ -70,8 +70,8 @@ def run_autogluon(comp: str, seconds: int, python: str) -> None:
         print(f"  autogluon.tabular is not installed for {python}: no AutoGluon comparison "
               f"(give a Python that has it with --autogluon-python)")
         return
-    from common.data import read_raw
-    from common.config import Paths
+    from common.core.config import Paths
+    from common.data.competition_data import read_raw
     from common.spec import load_competition
 
     spec = load_competition(comp)
@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     train_flags = [f"--jobs={args.jobs}", f"--executor={args.executor}"]
     sys.path.insert(0, str(ROOT))
-    from common.metrics import get_metric
+    from common.core.metrics import get_metric
 
     for comp in args.comp or ["titanic", "house-prices-advanced-regression-techniques", "nlp-getting-started"]:
         print(f"{comp}:")

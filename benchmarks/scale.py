@@ -104,9 +104,9 @@ def phases(root: str, params: dict) -> None:
     from lightgbm import LGBMClassifier
 
     sys.path.insert(0, str(ROOT))
-    from common.config import DEFAULT_SEED, Paths
+    from common.core.config import DEFAULT_SEED, Paths
     from common.spec import load_competition
-    from common.workflow import train
+    from common.steps.workflow import train
 
     spent = Counter()
 
@@ -155,7 +155,7 @@ def main() -> None:
 
     import numpy as np
 
-    from common.config import DEFAULT_SEED
+    from common.core.config import DEFAULT_SEED
 
     if args.write:  # in a process of its own: building the table takes GBs that would stay with it
         return importlib.import_module(f"competitions.{SLUG}.practice").write_table(Path(args.write), None, args.rows)

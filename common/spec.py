@@ -17,9 +17,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .config import DEFAULT_N_FOLDS, Paths
-from .errors import KitError
-from .metrics import Metric, get_metric
+from .core.config import DEFAULT_N_FOLDS, Paths
+from .core.errors import KitError
+from .core.metrics import Metric, get_metric
 
 COMPETITIONS_DIR = Path(__file__).resolve().parents[1] / "competitions"
 TASKS = ("binary", "multiclass", "regression")
@@ -43,7 +43,7 @@ class ModelSpec:
 
     ``uses_keras`` marks models that need TensorFlow, so nothing imports it otherwise;
     ``requires`` names other optional modules the model needs (e.g. ``("sentence_transformers",)``):
-    without them the model is skipped, or refused when asked for by name (see common/extras.py);
+    without them the model is skipped, or refused when asked for by name (see common/core/extras.py);
     ``search_space(trial) -> dict`` gives Optuna the parameters to tune, if any;
     ``default=False`` leaves the model out of a plain ``invoke train`` (it runs when named).
     """
@@ -67,7 +67,7 @@ SUBMISSION_KINDS = ("labels", "probabilities", "values")
 @dataclass(frozen=True)
 class SubmissionFormat:
     """How predictions become the submission's values. The columns, ids, label spelling and dtypes
-    come from the competition's sample submission itself (see ``common/submission.py``).
+    come from the competition's sample submission itself (see ``common/engine/submission.py``).
 
     ``kind``: 'labels' (the predicted class, spelled as the sample spells it: 0/1, True/False,
     class names; argmax or P >= 0.5, the labels the CV metric scored), 'probabilities' (P(class 1),

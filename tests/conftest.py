@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from common.config import PROJECT_ROOT, Paths
-from common.data import download
+from common.core.config import PROJECT_ROOT, Paths
 from common.spec import load_competition
+from common.steps.download import download
 
 SHARED_KAGGLE = Path(__file__).resolve().parents[2] / "shared" / "kaggle"
 
@@ -42,7 +42,7 @@ def _session_embedding_cache(tmp_path_factory) -> Path:
 def embedding_cache(_session_embedding_cache, monkeypatch) -> Path:
     """Sentence embeddings of toy texts go to a scratch cache shared by the session's tests, not
     the project's (the real-data tests use the project's cache, as a user's runs would)."""
-    monkeypatch.setattr("common.sentence_embeddings.default_cache_dir", lambda: _session_embedding_cache)
+    monkeypatch.setattr("common.models.sentence_embeddings.default_cache_dir", lambda: _session_embedding_cache)
     return _session_embedding_cache
 
 

@@ -1,20 +1,20 @@
-"""The `kit` command (common/cli.py) and where the project root is (common/project.py)."""
+"""The `kit` command (common/cli/program.py) and where the project root is (common/cli/project.py)."""
 
 import os
 import re
 import subprocess
 import sys
 
-from common.config import PROJECT_ROOT
-from common.project import resolve_paths
-from common.tasks import SHORT_FLAGS, ns
+from common.cli.invoke_tasks import SHORT_FLAGS, ns
+from common.cli.project import resolve_paths
+from common.core.config import PROJECT_ROOT
 
 from .conftest import real_data_dir
 
 
 def kit(args, cwd, env=None):
     """``kit ARGS`` run from ``cwd``, with the code importable as after ``pip install``."""
-    return subprocess.run([sys.executable, "-c", "from common.cli import main; main()", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-c", "from common.cli.program import main; main()", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})})
 

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common import columnar
-from common.columnar import narrow_types, read_table
-from common.data import MANIFEST, manifest_of
-from common.fileio import write_json
+from common.core.fileio import write_json
+from common.data import columnar
+from common.data.columnar import narrow_types, read_table
+from common.data.raw import MANIFEST, manifest_of
 
 pytest.importorskip("pyarrow")
 
@@ -75,8 +75,8 @@ def test_mixed_columns_are_left_as_they_are():
 
 
 def test_a_malformed_csv_is_named(tmp_path):
-    from common.data import read_csv
-    from common.errors import DataError
+    from common.core.errors import DataError
+    from common.data.competition_data import read_csv
 
     path = tmp_path / "train.csv"
     path.write_bytes(b"")

@@ -5,11 +5,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.pipeline import Pipeline
 
-from common.artifacts import RunWriter, load_fold_model, load_run
-from common.config import Paths
-from common.cv import run_cv
-from common.data import CompetitionData
-from common.folds import assign_folds
+from common.core.config import Paths
+from common.data.competition_data import CompetitionData
+from common.data.folds import assign_folds
+from common.engine.artifacts import RunWriter, load_fold_model, load_run
+from common.engine.cv import run_cv
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 N, N_TEST = 60, 7

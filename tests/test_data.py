@@ -5,9 +5,10 @@ import zipfile
 
 import pytest
 
-from common.data import download, load_competition_data, read_raw
-from common.errors import DataError
+from common.core.errors import DataError
+from common.data.competition_data import load_competition_data, read_raw
 from common.spec import load_competition
+from common.steps.download import download
 
 from .conftest import real_data_dir
 

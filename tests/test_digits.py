@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.config import Paths
-from common.cv import run_cv
-from common.data import download, read_raw
-from common.errors import DataError
-from common.practice import answers_dir, score
+from common.core.config import Paths
+from common.core.errors import DataError
+from common.data.competition_data import read_raw
+from common.engine.cv import run_cv
+from common.engine.submission import build_submission, layout_of
 from common.spec import FoldScheme, load_competition
-from common.submission import build_submission, layout_of
-from common.workflow import check_submission_file, ensemble, prepare, train
+from common.steps.download import download
+from common.steps.practice import answers_dir, score
+from common.steps.workflow import check_submission_file, ensemble, prepare, train
 
 from .conftest import fast_spec, installed
 

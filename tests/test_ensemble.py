@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from common.artifacts import ModelRun
-from common.ensemble import blend, check_compatible
-from common.errors import KitError
-from common.folds import assign_folds
-from common.metrics import get_metric
+from common.core.errors import KitError
+from common.core.metrics import get_metric
+from common.data.folds import assign_folds
+from common.engine.artifacts import ModelRun
+from common.engine.ensemble import blend, check_compatible
 from common.spec import FoldScheme
 
 SCHEME = FoldScheme(kind="stratified", n_splits=5)
@@ -55,6 +55,17 @@ def test_every_blend_is_scored_out_of_fold(method):
         flipped = np.where(FOLDS != 0, 1 - Y, Y)
         control = blend(method, runs, flipped, FOLDS, SCHEME, metric, "binary")
         assert not np.allclose(before.oof[FOLDS == 0], control.oof[FOLDS == 0])
+
+
+def test_best_single_is_chosen_inside_each_fold_and_is_the_good_model():
+    runs = runs_for(Y)
+    result = blend("best", runs, Y, FOLDS, SCHEME, get_metric("accuracy"), "binary")
+    assert result.weights == {"good": 1.0, "noise": 0.0}
+    assert np.array_equal(result.oof, runs[0].oof) and np.array_equal(result.test, runs[0].test)
+    # its OOF rows were chosen without their labels: flipping fold 0 changes nothing there
+    flipped = np.where(FOLDS == 0, 1 - Y, Y)
+    after = blend("best", runs, flipped, FOLDS, SCHEME, get_metric("accuracy"), "binary")
+    assert np.array_equal(after.oof[FOLDS == 0], result.oof[FOLDS == 0])
 
 
 def test_greedy_selection_picks_the_good_model():

@@ -14,10 +14,10 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from common.config import PROJECT_ROOT, Paths
-from common.errors import KitError
-from common.executor import Executor, make_executor, set_threads
-from common.workflow import train
+from common.core.config import PROJECT_ROOT, Paths
+from common.core.errors import KitError
+from common.engine.executor import Executor, make_executor, set_threads
+from common.steps.workflow import train
 from tests.support.toy_competition import SLUG, install_as_user_competition, install_toy_data, toy_spec
 
 COMPARED = "forest,extra_trees,logreg,lightgbm,keras"
@@ -50,7 +50,7 @@ def test_local_workers_give_byte_identical_predictions(in_process, tmp_path):
 @pytest.fixture
 def local_ray():
     ray = pytest.importorskip("ray")
-    from common.executor import ray_runtime_env
+    from common.engine.executor import ray_runtime_env
 
     ray.init(num_cpus=2, runtime_env=ray_runtime_env(), include_dashboard=False, log_to_driver=False)
     yield ray
@@ -140,7 +140,7 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_previous_run(tmp_path, executor)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     how = ["--jobs=2"] if executor == "local" else ["--executor=ray", "--jobs=2"]
     with sigint_reaches_children():
-        proc = subprocess.Popen([sys.executable, "-m", "common.cli", f"--root={tmp_path}", "train", f"--comp={SLUG}",
+        proc = subprocess.Popen([sys.executable, "-m", "common.cli.program", f"--root={tmp_path}", "train", f"--comp={SLUG}",
                                  "--model=sleeps", *how], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
     try:

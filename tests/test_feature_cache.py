@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common import feature_cache
-from common.config import Paths
-from common.data import load_competition_data
+from common.core.config import Paths
+from common.data import feature_cache
+from common.data.competition_data import load_competition_data
 from tests.support.toy_competition import SLUG, install_toy_data, toy_spec
 
 FEATURES = '''

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.artifacts import load_fold_model, save_fold_model
-from common.errors import KitError
-from common.executor import set_threads
-from common.fine_tuning import FineTunedEncoderClassifier, length_batches
+from common.core.errors import KitError
+from common.engine.artifacts import load_fold_model, save_fold_model
+from common.engine.executor import set_threads
+from common.models.fine_tuning import FineTunedEncoderClassifier, length_batches
 
 pytest.importorskip("transformers")
 

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.config import Paths
-from common.errors import DataError
-from common.folds import assign_folds, fold_indices, folds_fingerprint, load_or_make_folds
+from common.core.config import Paths
+from common.core.errors import DataError
+from common.data.folds import assign_folds, fold_indices, folds_fingerprint, load_or_make_folds
 from common.spec import FoldScheme, load_competition
 
 rng = np.random.default_rng(0)

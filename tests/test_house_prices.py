@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.artifacts import load_fold_model
-from common.cv import run_cv
-from common.data import read_raw
+from common.data.competition_data import read_raw
+from common.engine.artifacts import load_fold_model
+from common.engine.cv import run_cv
 from common.spec import FoldScheme, load_competition
-from common.workflow import check_submission_file, ensemble, prepare, train
+from common.steps.workflow import check_submission_file, ensemble, prepare, train
 
 from .conftest import fast_spec, installed
 

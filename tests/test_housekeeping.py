@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from common.artifacts import HISTORY, ModelRun, RunWriter
-from common.config import PROJECT_ROOT
-from common.fileio import read_json
-from common.folds import folds_seed_note
-from common.workflow import prepare
+from common.core.config import PROJECT_ROOT
+from common.core.fileio import read_json
+from common.data.folds import folds_seed_note
+from common.engine.artifacts import HISTORY, ModelRun, RunWriter
+from common.steps.workflow import prepare
 
 from .conftest import installed
 

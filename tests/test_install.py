@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from common.config import PROJECT_ROOT
-from common.errors import KitError
-from common.extras import install_command, missing_modules, module_available, runnable_models
+from common.core.config import PROJECT_ROOT
+from common.core.errors import KitError
+from common.core.extras import install_command, missing_modules, module_available, runnable_models
 from common.spec import load_competition
 
 from .conftest import installed
@@ -26,7 +26,7 @@ class Uninstalled:
             raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
 
 sys.meta_path.insert(0, Uninstalled())
-from common.cli import main
+from common.cli.program import main
 try:
     main(sys.argv[1:])
 finally:
@@ -66,7 +66,7 @@ def test_keras_models_need_the_keras_extra(monkeypatch):
     assert missing_modules(spec.model("keras_minilm")) == ["tensorflow"]
     assert missing_modules(spec.model("tfidf_logreg")) == []
     assert install_command(["tensorflow", "sentence_transformers"]) == "python -m pip install -e .[keras,text]"
-    from common.keras_model import import_keras
+    from common.models.keras_estimators import import_keras
 
     with pytest.raises(KitError, match=r"pip install -e \.\[keras\]"):
         import_keras()
@@ -84,11 +84,11 @@ def test_the_core_install_trains_titanic_without_tensorflow_or_torch(paths):
 
 
 def test_train_says_in_one_line_how_to_add_the_skipped_models(paths, monkeypatch, capsys):
-    from common.workflow import train
+    from common.steps.workflow import train
 
     from .conftest import fast_spec
 
-    monkeypatch.setattr("common.extras.module_available", lambda name: name not in HEAVY)
+    monkeypatch.setattr("common.core.extras.module_available", lambda name: name not in HEAVY)
     spec = fast_spec(installed("titanic", paths), only=["logreg", "keras_mlp"])
     [run] = train(spec, paths, seed=0)
     assert run.model == "logreg"

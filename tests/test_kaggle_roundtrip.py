@@ -6,9 +6,8 @@ import json
 import pandas as pd
 import pytest
 
+from common.engine.records import runs
 from tests.support.kaggle_server import fake_kaggle, make_zip  # noqa: F401 (fixture)
-
-from common.records import runs
 
 from .conftest import real_data_dir, run_invoke
 

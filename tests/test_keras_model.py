@@ -1,11 +1,11 @@
-"""The Keras wrapper's training loop (common/keras_model.py): its own validation loss for early
+"""The Keras wrapper's training loop (common/models/keras_estimators.py): its own validation loss for early
 stopping, its tf.data batches with class weights, and repeatable fits."""
 
 import numpy as np
 import pytest
 
-from common.keras_model import KerasClassifier, _validation_loss, import_keras
-from common.networks import build_mlp
+from common.models.keras_estimators import KerasClassifier, _validation_loss, import_keras
+from common.models.keras_networks import build_mlp
 
 
 @pytest.mark.parametrize("loss, activation", [("mse", "linear"), ("binary_crossentropy", "sigmoid")])

@@ -8,8 +8,8 @@ import stat
 import nbformat
 import pytest
 
-from common.kernel import _ids, build_kernel
-from common.workflow import ensemble, train
+from common.steps.kernel_build import _ids, build_kernel
+from common.steps.workflow import ensemble, train
 
 from .conftest import fast_spec, installed, real_data_dir
 
@@ -69,10 +69,10 @@ def test_kernel_ids_fit_kaggles_length_limits():
 def test_a_competition_of_the_projects_own_travels_in_the_dataset(tmp_path):
     """`invoke new` under a root that is not the code folder: the kit's wheel lacks the competition,
     so the dataset carries its folder, and the notebook's predict_bundle finds it there."""
-    from common.config import Paths
-    from common.kernel import predict_bundle
-    from common.new_competition import new_competition
+    from common.core.config import Paths
+    from common.scaffold.new_competition import new_competition
     from common.spec import load_competition
+    from common.steps.kernel_build import predict_bundle
     from tests.support.synthetic import make_binary_true_false
 
     source = make_binary_true_false(tmp_path / "kaggle" / "my-binary")

@@ -9,14 +9,13 @@ import zipfile
 
 import pytest
 
-from common.config import Paths
-from common.errors import KitError
-from common.kernel import build_kernel
-from common.kernel_push import local_submission_bytes, push_kernel_build
-from common.records import runs
-from common.workflow import ensemble, train
-from tests.support.kaggle_server import (  # noqa: F401 (fixture)
-    FakeKaggle, KernelRun, fake_kaggle, make_zip, point_client_at)
+from common.core.config import Paths
+from common.core.errors import KitError
+from common.engine.records import runs
+from common.steps.kernel_build import build_kernel
+from common.steps.kernel_push import local_submission_bytes, push_kernel_build
+from common.steps.workflow import ensemble, train
+from tests.support.kaggle_server import FakeKaggle, KernelRun, fake_kaggle, make_zip, point_client_at  # noqa: F401 (fixture)
 
 from .conftest import fast_spec, installed, real_data_dir, run_invoke
 from .test_kernel import read_only
@@ -183,8 +182,8 @@ def test_the_pushed_notebook_run_offline_on_the_uploaded_dataset_is_submitted(tr
     """The whole round trip: the server's "run" executes the pushed notebook text offline, in a
     read-only /kaggle/input-like layout made of exactly the uploaded files (folders still zip
     archives) and the competition's zip."""
-    from nbclient import NotebookClient
     import nbformat
+    from nbclient import NotebookClient
 
     spec, paths, build = trained
 

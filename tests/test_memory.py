@@ -1,4 +1,4 @@
-"""Freed memory goes back to the system between a run's big steps (common/memory.py)."""
+"""Freed memory goes back to the system between a run's big steps (common/core/memory.py)."""
 
 import ctypes
 import ctypes.util
@@ -6,7 +6,7 @@ import ctypes.util
 import numpy as np
 import pytest
 
-from common.memory import _malloc_trim, release_freed_memory
+from common.core.memory import _malloc_trim, release_freed_memory
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 DEFAULT_THRESHOLD = 128 * 1024

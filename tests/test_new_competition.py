@@ -6,17 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.config import Paths
-from common.data import load_competition_data
-from common.errors import KitError, SubmissionError
-from common.new_competition import new_competition
+from common.core.config import Paths
+from common.core.errors import KitError, SubmissionError
+from common.data.competition_data import load_competition_data
+from common.scaffold.new_competition import new_competition
 from common.spec import load_competition
-from common.workflow import check_submission_file, ensemble, train
+from common.steps.workflow import check_submission_file, ensemble, train
 from tests.support.kaggle_server import fake_kaggle, make_zip  # noqa: F401 (fixture)
 from tests.support.synthetic import SHAPES, make_binary_true_false, make_class_probabilities, make_string_multiclass
 
 from .conftest import fast_spec, run_invoke
-
 
 
 def constant_baseline(spec, paths) -> float:
@@ -171,3 +170,49 @@ def test_new_then_run_with_zero_edits_through_invoke(tmp_path):
     assert len(files) == 1
     valid = run_invoke(["validate", "--comp=space-trip", f"--file={files[0]}"], env)
     assert valid.returncode == 0, valid.stderr
+
+
+def renamed_layout(source, folder, *, train="train.csv", test="test.csv", sample="sample_submission.csv",
+                   extra=(), zipped=()):
+    """Kaggle's files of ``source`` under other names, beside ``extra`` CSVs; ``zipped`` ones as .csv.zip."""
+    import zipfile
+
+    folder.mkdir(parents=True)
+    for old, new in (("train.csv", train), ("test.csv", test), ("sample_submission.csv", sample)):
+        if new in zipped:
+            with zipfile.ZipFile(folder / f"{new}.zip", "w") as archive:
+                archive.write(source / old, new)
+        else:
+            (folder / new).write_bytes((source / old).read_bytes())
+    for name, frame in extra:
+        frame.to_csv(folder / name, index=False)
+    return folder
+
+
+@pytest.mark.parametrize("layout", [
+    dict(sample="sampleSubmission.csv"),
+    dict(train="training_set.csv", test="holdout_rows.csv", sample="gender_submission.csv",
+         extra=[("weather.csv", pd.DataFrame({"day": [1, 2], "rain": [0.1, 0.0]}))]),
+    dict(zipped=("train.csv", "test.csv")),
+])
+def test_new_reads_kaggles_other_layouts(tmp_path, layout):
+    source = make_binary_true_false(tmp_path / "kaggle")
+    folder = renamed_layout(source, tmp_path / "renamed", **layout)
+    paths = Paths(tmp_path / "project")
+    new_competition("renamed", paths, folder)
+    spec = load_competition("renamed", paths=paths)
+    assert spec.raw_files == (layout.get("train", "train.csv"), layout.get("test", "test.csv"),
+                              layout.get("sample", "sample_submission.csv"))
+    data = load_competition_data(spec, paths)
+    assert len(data.X) == len(pd.read_csv(source / "train.csv"))
+    assert (folder / "train.csv.zip").exists() or "zipped" not in layout  # the source is left as it was
+
+
+def test_files_told_apart_by_columns_are_named_for_a_check(tmp_path, capsys):
+    source = make_binary_true_false(tmp_path / "kaggle")
+    folder = renamed_layout(source, tmp_path / "renamed", train="a.csv", test="b.csv", sample="c.csv",
+                            extra=[("d.csv", pd.DataFrame({"day": [1, 2], "rain": [0.1, 0.0]}))])
+    new_competition("renamed", Paths(tmp_path / "project"), folder)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "told the files apart by their columns: train a.csv, test b.csv, sample submission c.csv" in out
+    assert "left aside: d.csv" in out

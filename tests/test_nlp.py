@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.artifacts import load_fold_model
-from common.cv import run_cv
-from common.data import CompetitionData, read_raw
-from common.folds import assign_folds
-from common.keras_model import _to_keras
+from common.data.competition_data import CompetitionData, read_raw
+from common.data.folds import assign_folds
+from common.engine.artifacts import load_fold_model
+from common.engine.cv import run_cv
+from common.engine.submission import newest_submission
+from common.models.keras_estimators import _to_keras
 from common.spec import FoldScheme, load_competition
-from common.submission import newest_submission
-from common.workflow import check_submission_file, ensemble, prepare, train
+from common.steps.workflow import check_submission_file, ensemble, prepare, train
 from tests.conftest import fast_spec, installed
 
 SLUG = "nlp-getting-started"

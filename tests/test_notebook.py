@@ -1,10 +1,10 @@
-"""The notebook API (common/notebook.py): the tasks' steps, returning results."""
+"""The notebook API (common/cli/notebook.py): the tasks' steps, returning results."""
 
 import pandas as pd
 import pytest
 
-from common.errors import KitError
-from common.notebook import Blend, Competition
+from common.cli.notebook import Blend, Competition
+from common.core.errors import KitError
 
 from .conftest import real_data_dir
 

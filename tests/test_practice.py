@@ -5,10 +5,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from common.data import download
-from common.errors import DataError, KitError
-from common.practice import answers_dir, score
+from common.core.errors import DataError, KitError
 from common.spec import load_competition
+from common.steps.download import download
+from common.steps.practice import answers_dir, score
 
 from .conftest import installed
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from common.progress import REDRAWS_PER_S, TrainProgress, active, format_mb, memory_mb, sub_bar
+from common.core.progress import REDRAWS_PER_S, TrainProgress, active, format_mb, memory_mb, sub_bar
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -91,9 +91,9 @@ def test_keras_fit_shows_an_epoch_bar_and_no_tensorflow_log_lines():
     script = textwrap.dedent("""
         import io, numpy as np
         from rich.console import Console
-        from common.keras_model import KerasClassifier
-        from common.networks import build_mlp
-        from common.progress import TrainProgress
+        from common.models.keras_estimators import KerasClassifier
+        from common.models.keras_networks import build_mlp
+        from common.core.progress import TrainProgress
         seen = []
         console = Console(file=io.StringIO(), force_terminal=True, width=80)
         with TrainProgress(console, ["keras"], 1) as progress:

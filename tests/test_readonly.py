@@ -3,16 +3,16 @@ project root; in a Kaggle notebook layout the competition's files are read in pl
 submission is also written where Kaggle takes a notebook's output from."""
 
 import filecmp
+import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
-import json
 
 import pytest
 
-from common.config import PROJECT_ROOT, Paths
+from common.core.config import PROJECT_ROOT, Paths
 from common.spec import read_tuned_params
 
 from .conftest import real_data_dir
@@ -38,7 +38,7 @@ def snapshot(folder):
 
 def kit_from(code, args, cwd, env):
     # root ignores write bits, so the test also compares the folder before and after
-    return subprocess.run([sys.executable, "-c", "from common.cli import main; main()", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-c", "from common.cli.program import main; main()", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(code), "PYTHONDONTWRITEBYTECODE": "1", **env})
 
@@ -109,8 +109,8 @@ def test_text_embeddings_are_cached_under_the_projects_cache(tmp_path):
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import SVC
 
-    from common.cv import place_caches
-    from common.sentence_embeddings import SentenceEmbedder
+    from common.engine.cv import place_caches
+    from common.models.sentence_embeddings import SentenceEmbedder
 
     pipeline = make_pipeline(SentenceEmbedder(column="text"), SVC())
     place_caches(pipeline, Paths(tmp_path).embedding_cache)
@@ -121,8 +121,8 @@ def test_text_embeddings_are_cached_under_the_projects_cache(tmp_path):
 
 
 def test_a_source_given_in_a_kaggle_notebook_is_copied_under_the_root(tmp_path):
-    from common.data import download
     from common.spec import load_competition
+    from common.steps.download import download
 
     attached = tmp_path / "kaggle" / "input" / "titanic"
     shutil.copytree(real_data_dir("titanic"), attached)

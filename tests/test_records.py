@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from common import records
-from common.records import RunRecord, append, changes, json_safe, runs, set_public_score, with_changes
-from common.tuning import tune
-from common.workflow import ensemble, train
+from common.engine import records
+from common.engine.records import RunRecord, append, changes, json_safe, runs, set_public_score, with_changes
+from common.steps.tuning import tune
+from common.steps.workflow import ensemble, train
 
 from .conftest import fast_spec, installed, run_invoke
 
@@ -69,7 +69,7 @@ def test_json_safe_names_things_stably():
     from sklearn.linear_model import LogisticRegression
 
     value = json_safe({"est": LogisticRegression(), "fn": json_safe, "t": (1, 2), "obj": object()})
-    assert value["est"] == "LogisticRegression" and value["fn"] == "common.records.json_safe"
+    assert value["est"] == "LogisticRegression" and value["fn"] == "common.engine.records.json_safe"
     assert value["t"] == [1, 2] and "0x" not in value["obj"]
 
 

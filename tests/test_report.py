@@ -12,10 +12,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from common.records import set_public_score
-from common.report_html import baseline_scores, gather, png_base64, report_figures, write_report
+from common.engine.records import set_public_score
+from common.present.html_report import baseline_scores, gather, png_base64, report_figures, write_report
 from common.spec import load_competition
-from common.workflow import ensemble, train
+from common.steps.workflow import ensemble, train
 
 from .conftest import fast_spec, installed, run_invoke
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from common import sentence_embeddings as se
-from common.errors import KitError
+from common.core.errors import KitError
+from common.models import sentence_embeddings as se
 
 
 class CountingEncoder:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from common.config import PROJECT_ROOT
+from common.core.config import PROJECT_ROOT
 from common.spec import available_competitions
 
 from .conftest import installed
@@ -15,9 +15,9 @@ from .conftest import installed
 CHECK = """
 import sys
 from pathlib import Path
-from common.config import Paths
+from common.core.config import Paths
 from common.spec import load_competition
-from common.workflow import prepare
+from common.steps.workflow import prepare
 
 spec = load_competition({slug!r})
 prepare(spec, Paths(Path({root!r})), seed=42)

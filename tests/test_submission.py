@@ -1,13 +1,14 @@
 """The submission validator rejects each defect it must, and files are never overwritten."""
 
 import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from common.errors import SubmissionError
+from common.core.errors import SubmissionError
+from common.engine.submission import build_submission, layout_of, validate_file, validate_submission, write_submission
 from common.spec import load_competition
-from common.submission import build_submission, layout_of, validate_file, validate_submission, write_submission
 
 from .conftest import installed, run_invoke
 

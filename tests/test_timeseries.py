@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.artifacts import load_fold_model
-from common.cv import run_cv
-from common.data import read_raw
-from common.folds import fold_indices
-from common.practice import answers_dir, score
+from common.data.competition_data import read_raw
+from common.data.folds import fold_indices
+from common.engine.artifacts import load_fold_model
+from common.engine.cv import run_cv
 from common.spec import FoldScheme, load_competition
-from common.workflow import check_submission_file, ensemble, prepare, train
+from common.steps.practice import answers_dir, score
+from common.steps.workflow import check_submission_file, ensemble, prepare, train
 
 from .conftest import fast_spec, installed
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.artifacts import load_fold_model
-from common.cv import predict_values, run_cv
-from common.workflow import ensemble, prepare, train
+from common.engine.artifacts import load_fold_model
+from common.engine.cv import predict_values, run_cv
+from common.steps.workflow import ensemble, prepare, train
 
 from .conftest import fast_spec, installed, real_data_dir, run_invoke
 
@@ -67,7 +67,7 @@ def test_woman_child_groups_follow_their_family_and_men_follow_men():
 
 
 def test_same_seed_gives_a_byte_identical_submission(tmp_path):
-    from common.config import Paths
+    from common.core.config import Paths
 
     spec = fast_spec(installed("titanic", Paths(tmp_path / "a")), only=["logreg", "lightgbm", "keras_mlp"], **FAST)
     installed("titanic", Paths(tmp_path / "b"))

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from common.errors import KitError
-from common.records import RunRecord, append
-from common.tracking import export_to_mlflow, track, tracking_uri
+from common.core.errors import KitError
+from common.engine.records import RunRecord, append
+from common.present.mlflow_tracking import export_to_mlflow, track, tracking_uri
 
 
 def test_unknown_tracker_and_missing_mlflow_are_explained(paths, monkeypatch):

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from invoke import Config, Context, Exit
 
-from common import tasks
-from common.config import PROJECT_ROOT, Paths
+from common.cli import invoke_tasks as tasks
+from common.core.config import PROJECT_ROOT, Paths
 from tests.support.kaggle_server import fake_kaggle  # noqa: F401 (fixture)
 
 from .conftest import real_data_dir, run_invoke
@@ -149,7 +149,7 @@ def test_a_corrupt_zip_from_the_kaggle_api_is_not_blamed_on_a_source(project, mo
         target.write_bytes(b"PK\x03\x04 truncated")
         return target
 
-    monkeypatch.setattr("common.kaggle_api.download_competition_zip", fake_download)
+    monkeypatch.setattr("common.kaggle.download_competition_zip", fake_download)
     before = snapshot(project)
     code, message = call(tasks.download, project, force=True)
     assert code == 1 and "Kaggle API downloaded" in message and "download it again" in message, message
@@ -192,7 +192,7 @@ def test_failed_writes_name_the_path_and_the_fix(project, monkeypatch):
     assert snapshot(project) == before
     # a folder the kit may not write to (simulated: the tests may run as root, who may write anywhere)
     monkeypatch.setattr(type(project), "write_text", real_write)
-    monkeypatch.setattr("common.fileio.tempfile.mkstemp",
+    monkeypatch.setattr("common.core.fileio.tempfile.mkstemp",
                         lambda **kw: (_ for _ in ()).throw(PermissionError(errno.EACCES, "Permission denied", kw["dir"])))
     code, message = call(tasks.predict, project, model="logreg")
     assert code == 1 and "permission denied" in message and "chmod u+w" in message, message
@@ -211,7 +211,7 @@ def test_sigterm_during_training_leaves_no_temporary_folder_and_stale_ones_go(pr
         time.sleep(10)
         raise AssertionError("SIGTERM did not stop training")
 
-    monkeypatch.setattr("common.workflow.run_cv", terminated)
+    monkeypatch.setattr("common.steps.workflow.run_cv", terminated)
     code, message = call(tasks.train, project, model="logreg")
     assert code == 130 and "interrupted" in message
     assert not list(artifacts.glob(".*.tmp")) and not (artifacts / "logreg").exists()
@@ -229,7 +229,7 @@ def test_ensemble_leaves_no_partial_or_stale_state(project, tmp_path, monkeypatc
     assert set(sidecar["model_params"]) == {"logreg"} and len(sidecar["data_hash"]) == 16
     # a submission that cannot be written leaves the previous ensemble as it was
     before = snapshot(project)
-    monkeypatch.setattr("common.workflow.write_submission",
+    monkeypatch.setattr("common.steps.workflow.write_submission",
                         lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full", "submissions/x.csv")))
     assert call(tasks.ensemble, project)[0] == 1
     assert snapshot(project) == before
@@ -247,7 +247,7 @@ def test_tune_keys_studies_by_data_and_reports_pruned_trials_as_pruned(project, 
     from types import SimpleNamespace
 
     from common.spec import load_competition
-    from common.tuning import tune
+    from common.steps.tuning import tune
 
     def quick_cv(spec, model, data, folds, *, params, on_fold, **kwargs):
         """Fold scores that peak at C = 1, so the median pruner stops the far trials."""
@@ -256,7 +256,7 @@ def test_tune_keys_studies_by_data_and_reports_pruned_trials_as_pruned(project, 
             on_fold(k, score)
         return SimpleNamespace(cv_score=float(np.mean(scores)))
 
-    monkeypatch.setattr("common.tuning.run_cv", quick_cv)
+    monkeypatch.setattr("common.steps.tuning.run_cv", quick_cv)
     spec, paths = load_competition(COMP), Paths(project)
     params_file = tmp_path / "tuned_params.json"
     tune(spec, paths, "logreg", trials=20, seed=1, params_file=params_file)
@@ -273,8 +273,8 @@ def test_tune_keys_studies_by_data_and_reports_pruned_trials_as_pruned(project, 
 
 
 def test_messages_are_plain_and_their_hints_work(project, tmp_path, fake_kaggle, capsys, monkeypatch):  # noqa: F811
-    from common import kaggle_api
-    from common.errors import KaggleError
+    from common import kaggle
+    from common.core.errors import KaggleError
 
     # numpy scalars show as plain values
     bad = tmp_path / "floats.csv"
@@ -296,13 +296,13 @@ def test_messages_are_plain_and_their_hints_work(project, tmp_path, fake_kaggle,
     monkeypatch.delenv("KAGGLE_KEY")
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(config))
     fake_kaggle.competitions[COMP] = b"zip"
-    kaggle_api.download_competition_zip(COMP, tmp_path / "zip")
+    kaggle.download_competition_zip(COMP, tmp_path / "zip")
     assert f"readable by other users of this machine; run: chmod 600 {config / 'kaggle.json'}" in capsys.readouterr().err
     (config / "kaggle.json").chmod(0o600)
-    kaggle_api.download_competition_zip(COMP, tmp_path / "zip")
+    kaggle.download_competition_zip(COMP, tmp_path / "zip")
     assert "readable" not in capsys.readouterr().err
     # the daily limit in Google's error shape is recognised, not retried
     fake_kaggle.fail("daily_limit_google")
     with pytest.raises(KaggleError, match="daily Submission allowance.*midnight UTC"):
-        kaggle_api.submit(COMP, bad, "one too many", retry_base_s=0.01)
+        kaggle.submit(COMP, bad, "one too many", retry_base_s=0.01)
     assert len(fake_kaggle.calls("CreateSubmission")) == 1

@@ -4,7 +4,7 @@ import optuna
 import pytest
 
 from common.spec import load_competition
-from common.tuning import tune
+from common.steps.tuning import tune
 
 from .conftest import installed
 
@@ -34,7 +34,7 @@ def test_keras_search_space_gives_builder_parameters():
 def toy_study(root, **how) -> tuple[list, dict]:
     """Tune the toy LightGBM for 8 trials (enough for the median pruner to act); every trial's
     parameters, state, fold-by-fold running means and value, and the saved best parameters."""
-    from common.config import Paths
+    from common.core.config import Paths
     from tests.support.toy_competition import SLUG, install_toy_data, toy_spec
 
     paths = Paths(root)
@@ -60,7 +60,7 @@ def test_tuning_with_parallel_folds_gives_the_same_study(sequential_study, tmp_p
 @pytest.mark.slow
 def test_tuning_on_ray_gives_the_same_study(sequential_study, tmp_path):
     ray = pytest.importorskip("ray")
-    from common.executor import ray_runtime_env
+    from common.engine.executor import ray_runtime_env
 
     ray.init(num_cpus=2, runtime_env=ray_runtime_env(), include_dashboard=False, log_to_driver=False)
     try:

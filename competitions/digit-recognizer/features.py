@@ -5,7 +5,7 @@ Nothing is learned here; scaling lives inside each model (refitted per fold).
 
 import pandas as pd
 
-from common.errors import DataError
+from common.core import DataError
 
 
 def make_features(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

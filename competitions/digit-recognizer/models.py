@@ -12,7 +12,7 @@ from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
-from common.keras_model import KerasClassifier, import_keras
+from common.models import KerasClassifier, import_keras
 
 from .features import image_side
 

@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, RobustScaler
 from sklearn.svm import SVR
 
-from common.keras_model import KerasRegressor, import_keras
+from common.models import KerasRegressor, import_keras
 
 NUMERIC = make_column_selector(dtype_include="number")
 CATEGORICAL = make_column_selector(dtype_exclude="number")

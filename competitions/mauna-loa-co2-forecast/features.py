@@ -6,7 +6,7 @@ lags (see models.LagWindow). Everything here is row-wise.
 
 import pandas as pd
 
-from common.errors import DataError
+from common.core import DataError
 
 from .practice import DATE, ID
 

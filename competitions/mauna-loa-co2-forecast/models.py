@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.pipeline import Pipeline
 
-from common.keras_model import KerasRegressor, import_keras
+from common.models import KerasRegressor, import_keras
 
 
 class LagWindow(BaseEstimator, TransformerMixin):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.errors import DataError
+from common.core import DataError
 
 ID, DATE, TARGET = "id", "date", "co2"
 HORIZON = 52  # weeks ahead = length of the test period

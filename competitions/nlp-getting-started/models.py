@@ -17,10 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
-from common.fine_tuning import FineTunedEncoderClassifier
-from common.keras_model import KerasClassifier, import_keras
-from common.networks import build_mlp
-from common.sentence_embeddings import SentenceEmbedder
+from common.models import FineTunedEncoderClassifier, KerasClassifier, SentenceEmbedder, build_mlp, import_keras
 
 from .features import SENTENCE, TEXT
 

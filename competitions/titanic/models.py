@@ -8,8 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from common.keras_model import KerasClassifier
-from common.networks import build_mlp
+from common.models import KerasClassifier, build_mlp
 
 from .features import CATEGORICAL, NUMERIC, AgeByTitleImputer, GroupSurvivalEncoder, WomanChildGroupClassifier
 

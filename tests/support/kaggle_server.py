@@ -1,4 +1,4 @@
-"""A small Kaggle-compatible HTTP server on 127.0.0.1 for tests of ``common.kaggle_api``.
+"""A small Kaggle-compatible HTTP server on 127.0.0.1 for tests of ``common.kaggle``.
 
 It speaks the wire protocol of kagglesdk (the client inside ``kaggle`` 2.2.5): JSON ``POST``s to
 ``/api/v1/<service>/<Method>`` (competitions, datasets, blobs, kernels), errors as
@@ -236,7 +236,7 @@ class FakeKaggle:
 
     # ---- configuration --------------------------------------------------------------------
     def client_env(self) -> dict[str, str]:
-        """Environment variables that point common.kaggle_api at this server as a valid user."""
+        """Environment variables that point common.kaggle at this server as a valid user."""
         return {"KIT_KAGGLE_ENDPOINT": self.url, "KAGGLE_USERNAME": self.username,
                 "KAGGLE_KEY": self.key}
 
@@ -710,7 +710,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_kaggle(monkeypatch, tmp_path):
-    """A running FakeKaggle (no competitions yet) that ``common.kaggle_api`` talks to.
+    """A running FakeKaggle (no competitions yet) that ``common.kaggle`` talks to.
 
     Removes every KAGGLE_* variable and XDG_CONFIG_HOME, points HOME at an empty folder (so no
     real kaggle.json or token is ever read), then sets ``server.client_env()``. Add data with

@@ -9,10 +9,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from common.config import Paths
-from common.fileio import write_text
-from common.keras_model import KerasClassifier
-from common.networks import build_mlp
+from common.core.config import Paths
+from common.core.fileio import write_text
+from common.models.keras_estimators import KerasClassifier
+from common.models.keras_networks import build_mlp
 from common.spec import CompetitionSpec, FoldScheme, ModelSpec, SubmissionFormat
 
 SLUG = "toy-binary"

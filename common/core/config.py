@@ -1,0 +1,106 @@
+"""Where things live and the defaults every task shares: the one home of paths and settings.
+
+Nothing here reads the environment or touches the disk at import time; tasks build a ``Paths``
+(optionally with another root, as the tests do) and pass it down.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_SEED = 42
+DEFAULT_N_FOLDS = 5
+# previous runs of each model kept in artifacts/<slug>/.history/ (older ones are deleted)
+HISTORY_KEEP = 3
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Folder layout of one project; everything the kit writes goes below ``root`` (never into the
+    code folder, which may be read-only, as in a Kaggle notebook: see ``common/cli/project.py``).
+
+    ``cache_root`` holds caches that are pure functions of their input (pretrained text embeddings),
+    so several roots may share one; ``kaggle_input`` is a Kaggle notebook's ``/kaggle/input``, whose
+    ``<slug>/`` folder is read in place when the root has no raw files of its own.
+    """
+
+    root: Path = PROJECT_ROOT
+    cache_root: Path | None = None
+    kaggle_input: Path | None = None
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def submissions(self) -> Path:
+        return self.root / "submissions"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def runs_db(self) -> Path:
+        """The run records of every competition (common/engine/records.py)."""
+        return self.root / "runs.sqlite"
+
+    def competition_reports(self, slug: str) -> Path:
+        return self.reports / slug
+
+    def competition_data(self, slug: str) -> Path:
+        return self.data / slug
+
+    def raw(self, slug: str) -> Path:
+        """The competition files to read, exactly as Kaggle serves them; never edited."""
+        return self.kaggle_raw(slug) or self.own_raw(slug)
+
+    def own_raw(self, slug: str) -> Path:
+        """Where downloads go: the root's copy of the competition files."""
+        return self.data / slug / "raw"
+
+    def kaggle_raw(self, slug: str) -> Path | None:
+        """``/kaggle/input/<slug>`` when a notebook attached it and the root has no raw copy."""
+        if self.kaggle_input is None or self.own_raw(slug).exists():
+            return None
+        folder = self.kaggle_input / slug
+        return folder if folder.is_dir() else None
+
+    @property
+    def kaggle_submission(self) -> Path | None:
+        """Where a Kaggle notebook's output submission goes (a copy of the kit's newest)."""
+        return self.root / "submission.csv" if self.kaggle_input is not None else None
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_root or self.root / "cache"
+
+    @property
+    def embedding_cache(self) -> Path:
+        """Vectors of pretrained text encoders, by text digest (see common/models/sentence_embeddings.py)."""
+        return self.cache / "sentence-embeddings"
+
+    def tuned_params(self, slug: str) -> Path:
+        """Best parameters found by ``tune``, per model; ``train`` applies them over the spec's."""
+        return self.root / "tuned" / f"{slug}.json"
+
+    def folds_file(self, slug: str) -> Path:
+        return self.data / slug / "folds.csv"
+
+    def folds_info(self, slug: str) -> Path:
+        """How the folds were made (the seed), beside folds.csv."""
+        return self.data / slug / "folds.json"
+
+    def competition_artifacts(self, slug: str) -> Path:
+        return self.artifacts / slug
+
+    def model_artifacts(self, slug: str, model: str) -> Path:
+        return self.artifacts / slug / model
+
+    def competition_submissions(self, slug: str) -> Path:
+        return self.submissions / slug

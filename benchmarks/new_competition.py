@@ -156,7 +156,7 @@ def autogluon(spec, paths: Paths, y_hidden, python: str, seconds: int, folder: P
     X.to_csv(folder / "ag_train.csv", index=False)
     X_test.to_csv(folder / "ag_test.csv", index=False)
     metric = {"rmse": "root_mean_squared_error", "logloss": "log_loss", "rmsle": "root_mean_squared_error",
-              "auc": "roc_auc"}.get(spec.metric_name, spec.metric_name)
+              "auc": "roc_auc", "qwk": "quadratic_kappa"}.get(spec.metric_name, spec.metric_name)
     done = subprocess.run([python, "-c", AUTOGLUON_SCRIPT, str(folder / "ag_train.csv"), str(folder / "ag_test.csv"),
                            label, spec.task, metric, str(seconds), str(folder / "ag"), str(folder / "ag_pred.csv")],
                           capture_output=True, text=True)

@@ -20,6 +20,7 @@ import pandas as pd
 from .core.config import DEFAULT_N_FOLDS, Paths
 from .core.errors import KitError
 from .core.metrics import Metric, get_metric
+from .core.names import checked_slug
 
 COMPETITIONS_DIR = Path(__file__).resolve().parents[1] / "competitions"
 TASKS = ("binary", "multiclass", "regression")
@@ -207,6 +208,7 @@ def load_competition(slug: str, *, tuned: bool = True, paths: Paths | None = Non
     """Import ``competitions/<slug>/spec.py`` (the kit's, or one under ``paths``' project root) and
     return its ``SPEC``, with the tuned parameters of ``paths``' project (``read_tuned_params``)
     over the models' defaults unless ``tuned`` is False."""
+    slug = checked_slug(slug)
     folders = competition_folders(paths.root if paths is not None else None)
     if slug not in folders:
         raise KitError(f"unknown competition '{slug}'; available: {', '.join(sorted(folders))}. "

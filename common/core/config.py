@@ -7,6 +7,9 @@ Nothing here reads the environment or touches the disk at import time; tasks bui
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import KitError
+from .names import checked_model, checked_slug
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_SEED = 42
@@ -51,10 +54,10 @@ class Paths:
         return self.root / "runs.sqlite"
 
     def competition_reports(self, slug: str) -> Path:
-        return self.reports / slug
+        return _below(self.reports, checked_slug(slug))
 
     def competition_data(self, slug: str) -> Path:
-        return self.data / slug
+        return _below(self.data, checked_slug(slug))
 
     def raw(self, slug: str) -> Path:
         """The competition files to read, exactly as Kaggle serves them; never edited."""
@@ -62,13 +65,13 @@ class Paths:
 
     def own_raw(self, slug: str) -> Path:
         """Where downloads go: the root's copy of the competition files."""
-        return self.data / slug / "raw"
+        return self.competition_data(slug) / "raw"
 
     def kaggle_raw(self, slug: str) -> Path | None:
         """``/kaggle/input/<slug>`` when a notebook attached it and the root has no raw copy."""
         if self.kaggle_input is None or self.own_raw(slug).exists():
             return None
-        folder = self.kaggle_input / slug
+        folder = self.kaggle_input / checked_slug(slug)  # only read: a mount Kaggle may link
         return folder if folder.is_dir() else None
 
     @property
@@ -87,20 +90,30 @@ class Paths:
 
     def tuned_params(self, slug: str) -> Path:
         """Best parameters found by ``tune``, per model; ``train`` applies them over the spec's."""
-        return self.root / "tuned" / f"{slug}.json"
+        return _below(self.root / "tuned", f"{checked_slug(slug)}.json")
 
     def folds_file(self, slug: str) -> Path:
-        return self.data / slug / "folds.csv"
+        return self.competition_data(slug) / "folds.csv"
 
     def folds_info(self, slug: str) -> Path:
         """How the folds were made (the seed), beside folds.csv."""
-        return self.data / slug / "folds.json"
+        return self.competition_data(slug) / "folds.json"
 
     def competition_artifacts(self, slug: str) -> Path:
-        return self.artifacts / slug
+        return _below(self.artifacts, checked_slug(slug))
 
     def model_artifacts(self, slug: str, model: str) -> Path:
-        return self.artifacts / slug / model
+        return _below(self.competition_artifacts(slug), checked_model(model))
 
     def competition_submissions(self, slug: str) -> Path:
-        return self.submissions / slug
+        return _below(self.submissions, checked_slug(slug))
+
+
+def _below(folder: Path, name: str) -> Path:
+    """``folder / name``, refused unless it resolves inside ``folder``: belt and braces behind the name
+    checks, for names that come from files (specs, records, archives) and for links planted in the tree."""
+    path = folder / name
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise KitError(f"{path} leads outside {folder} (a link?): the kit writes only below the project root; "
+                       f"remove the link or pick another name.")
+    return path

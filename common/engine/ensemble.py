@@ -129,6 +129,8 @@ class Stacking(MeanBlend):
 
     def fit(self, P, y, task, metric):
         from sklearn.linear_model import LogisticRegression, Ridge
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
 
         self.task_ = task
         if np.ndim(y) == 2:  # several targets: one level-2 model per target column
@@ -136,11 +138,15 @@ class Stacking(MeanBlend):
             self.weights_ = np.mean([s.weights_ for s in self.per_target_], axis=0)
             return self
         self.per_target_ = None
-        self.model_ = Ridge(alpha=1.0, positive=True) if task == "regression" else LogisticRegression(C=1.0, max_iter=1000)
+        # logits standardised: clipped 0/1 probabilities of trees (logit ±13.8) beside a smooth
+        # model's leave lbfgs ill-conditioned, and it stops before converging
+        self.model_ = Ridge(alpha=1.0, positive=True) if task == "regression" else \
+            make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
         self.model_.fit(self._features(P), y)
         # report each model's share of the absolute coefficients as its "weight"
         n_classes = P.shape[2] if P.ndim == 3 else 1
-        coef = np.abs(self.model_.coef_).reshape(-1, P.shape[1], n_classes).sum(axis=(0, 2))
+        coef = np.abs(self.model_[-1].coef_ if task != "regression" else self.model_.coef_)
+        coef = coef.reshape(-1, P.shape[1], n_classes).sum(axis=(0, 2))
         self.weights_ = coef / coef.sum() if coef.sum() > 0 else np.full(P.shape[1], 1 / P.shape[1])
         return self
 

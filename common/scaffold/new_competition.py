@@ -17,6 +17,7 @@ from ..core.config import Paths
 from ..core.console import console
 from ..core.errors import KitError
 from ..core.fileio import write_text
+from ..core.names import checked_slug
 from ..spec import competition_folders
 from ..steps.download import download
 from .infer_spec import Inferred, infer_competition
@@ -105,6 +106,7 @@ def summary_table(inf: Inferred) -> Table:
 def new_competition(slug: str, paths: Paths, source: Path | None = None, *, metric: str | None = None,
                     group: str | None = None, time_column: str | None = None) -> Path:
     """Fetch the files (like ``download``), infer the spec, write it; return the spec's path."""
+    slug = checked_slug(slug)  # before anything is read or written
     folder = Path(paths.root) / "competitions" / slug
     existing = competition_folders(paths.root).get(slug)
     if existing is not None or folder.exists():

@@ -193,7 +193,10 @@ def _save_ensemble(paths: Paths, spec: CompetitionSpec, chosen: EnsembleResult, 
 
 def submit_model(spec: CompetitionSpec, paths: Paths, model: str):
     """Write a submission from one trained model's test predictions."""
-    run = load_run(paths, spec.slug, model)
+    if "," in model:
+        raise KitError(f"predict writes one model's submission, and '{model}' names several; to blend them: "
+                       f"invoke ensemble --comp={spec.slug} --models={model}")
+    run = load_run(paths, spec.slug, spec.model(model).name)
     data = load_competition_data(spec, paths)
     check_data(run, data_hash(paths.raw(spec.slug)), spec.slug)
     layout = layout_of(spec, data.sample_submission, data.classes)

@@ -42,27 +42,37 @@ def test_extra_column():
 
 
 def test_missing_rows():
-    assert "expected 4 rows, got 3" in rejects(good().iloc[:3], "row_count")
+    assert "expected 4 rows, got 3: 1 id(s) of the sample submission are missing (895)" in \
+        rejects(good().iloc[:3], "row_count")
 
 
 def test_extra_rows():
-    rejects(pd.concat([good(), good().iloc[:1]]), "row_count")
+    assert "1 id(s) appear more than once (892)" in rejects(pd.concat([good(), good().iloc[:1]]), "row_count")
 
 
 def test_unknown_id():
     frame = good()
     frame.loc[2, "PassengerId"] = "1"
-    assert "expected 894, got 1" in rejects(frame, "ids")
+    message = rejects(frame, "ids")
+    assert "missing (894)" in message and "not in it (1)" in message
+
+
+def test_many_missing_ids_are_counted_after_the_first_five():
+    sample = pd.DataFrame({"PassengerId": [str(i) for i in range(100, 120)], "Survived": 0})
+    layout = layout_of(SPEC, sample, np.array([0, 1]))
+    with pytest.raises(SubmissionError, match=r"12 id\(s\) of the sample submission are missing "
+                                              r"\(108, 109, 110, 111, 112 and 7 more\)"):
+        validate_submission(layout, sample.iloc[:8], sample)
 
 
 def test_ids_in_another_order():
-    rejects(good().iloc[::-1].reset_index(drop=True), "ids")
+    assert "first on line 2: expected 892, got 895" in rejects(good().iloc[::-1].reset_index(drop=True), "ids")
 
 
 def test_missing_prediction():
     frame = good().astype({"Survived": "float"})
     frame.loc[1, "Survived"] = np.nan
-    rejects(frame, "missing")
+    assert "PassengerId 893 (line(s) 3)" in rejects(frame, "missing")
 
 
 def test_float_labels():
@@ -74,7 +84,15 @@ def test_probabilities_instead_of_labels():
 
 
 def test_label_out_of_range():
-    rejects(good().assign(Survived=[0, 1, 2, 0]), "values")
+    assert "at PassengerId 894 (line(s) 4)" in rejects(good().assign(Survived=[0, 1, 2, 0]), "values")
+
+
+def test_an_unbalanced_quote_is_named_by_line(tmp_path):
+    path = tmp_path / "quoted.csv"
+    path.write_text('PassengerId,Survived\n892,0\n893,"1\n894,0\n895,0\n')
+    with pytest.raises(SubmissionError, match="an unbalanced quote .* starts on line 3") as info:
+        validate_file(LAYOUT, path, SAMPLE)
+    assert "C error" not in str(info.value) and str(path) in str(info.value)
 
 
 def test_text_labels():

@@ -96,6 +96,18 @@ def _new_fare(train, test, sample):  # good data, but not the data the models we
     train.loc[0, "Fare"] = 99.0
 
 
+def _no_target(train, test, sample):
+    return train.drop(columns="Survived"), test, sample
+
+
+def _unlabelled_rows(train, test, sample):
+    train.loc[[3, 7], "Survived"] = np.nan
+
+
+def _fewer_rows_than_folds(train, test, sample):
+    return train.iloc[:3], test, sample
+
+
 BAD_FRAMES = {  # change -> what the message must name
     "test lacks a column": (_drop_age, ["test.csv", "Age", "--force"]),
     "text in a numeric column": (_text_fare, ["test.csv", "Fare", "12,50", "line 7"]),
@@ -104,7 +116,24 @@ BAD_FRAMES = {  # change -> what the message must name
     "repeated test id": (_repeated_id, ["test.csv", "PassengerId", "lines 8, 9"]),
     "sample ids differ": (_other_sample_ids, ["gender_submission.csv", "test.csv", "99999", "line 12"]),
     "header-only train": (_header_only, ["train.csv", "empty"]),
+    "no target column": (_no_target, ["train.csv", "'Survived'", "PassengerId, Pclass", "spec.py"]),
+    "rows without a target": (_unlabelled_rows, ["train.csv", "Survived", "2 row(s)", "lines 5, 9", "--force"]),
+    "fewer rows than folds": (_fewer_rows_than_folds, ["train.csv", "3 rows", "5 CV folds", "n_splits"]),
 }
+
+
+def test_a_broken_csv_is_named_by_file_and_line_not_by_the_parser(project, tmp_path):
+    before = snapshot(project)
+    folder = tmp_path / "quoted"
+    shutil.copytree(real_data_dir(COMP), folder)
+    lines = (folder / "test.csv").read_text().splitlines(keepends=True)
+    head, tail = lines[-1].rsplit(",", 1)
+    lines[-1] = f'{head},"{tail}'  # an opening quote that never closes, on the last line
+    (folder / "test.csv").write_text("".join(lines))
+    code, message = call(tasks.download, project, source=str(folder), force=True)
+    assert code == 1 and f"{folder}/test.csv" in message and "unbalanced quote" in message, message
+    assert f"line {len(lines)}" in message and "C error" not in message and "tokenizing" not in message
+    assert snapshot(project) == before
 
 
 @pytest.mark.parametrize("case", BAD_FRAMES)
@@ -306,3 +335,11 @@ def test_messages_are_plain_and_their_hints_work(project, tmp_path, fake_kaggle,
     with pytest.raises(KaggleError, match="daily Submission allowance.*midnight UTC"):
         kaggle.submit(COMP, bad, "one too many", retry_base_s=0.01)
     assert len(fake_kaggle.calls("CreateSubmission")) == 1
+
+
+def test_a_full_disk_names_the_file_being_written_not_the_one_being_read():
+    from common.core.fileio import os_error_message
+
+    copying = OSError(errno.ENOSPC, "No space left on device", "/data/source.csv", None, "/project/data/raw/train.csv")
+    message = os_error_message(copying)
+    assert "/project/data/raw/train.csv" in message and "/data/source.csv" not in message

@@ -31,3 +31,10 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value
+
+
+def first_few(values, limit: int = 5) -> str:
+    """Up to ``limit`` offending items for a message, and how many more there are: '3, 7, 9 and 12 more'."""
+    values = [plain(v) for v in values]
+    shown = ", ".join(map(str, values[:limit]))
+    return shown if len(values) <= limit else f"{shown} and {len(values) - limit} more"

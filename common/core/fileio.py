@@ -73,6 +73,7 @@ def os_error_message(exc: OSError) -> str:
         return (f"cannot write {path}: permission denied (or a read-only file system). Make the folder "
                 f"writable (chmod u+w), or work in another project folder (INVOKE_KIT_ROOT=/writable/dir).")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        path = exc.filename2 or path  # a copy (shutil) names its source first and the file it writes second
         return (f"no space left on the disk while writing {path}; nothing half-written was kept. Free some "
                 f"space (old runs in artifacts/*/.history/ can go) and run the task again.")
     return f"could not read or write {path}: {exc.strerror or exc}."

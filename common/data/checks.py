@@ -5,12 +5,13 @@ input stops here with a clear message instead of failing later, deep inside a fe
 or a model, with a traceback. Line numbers are the CSV's own (the header is line 1).
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..core.errors import DataError
+from ..core.errors import DataError, first_few
 
 # a column is "numbers with stray text" when at least this share of its values parse as numbers
 NUMERIC_SHARE = 0.9
@@ -23,24 +24,58 @@ def check_raw(spec, train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFram
     files = {"train": raw_dir / spec.train_file, "test": raw_dir / spec.test_file,
              "sample": raw_dir / spec.sample_submission_file}
     targets = spec.targets
+    _check_columns(spec, train, test, files)
     if len(train) == 0:
-        raise DataError(f"{files['train']} is empty (a header, no rows); get the competition's files again: "
-                        f"invoke download --comp={spec.slug} --force")
+        raise DataError(f"{files['train']} is empty (a header, no rows); use the competition's full files: "
+                        f"{_again(spec)}")
     if len(test) == 0:
-        raise DataError(f"{files['test']} is empty (a header, no rows); get the competition's files again: "
-                        f"invoke download --comp={spec.slug} --force")
+        raise DataError(f"{files['test']} is empty (a header, no rows); use the competition's full files: "
+                        f"{_again(spec)}")
     _check_shared_columns(spec, train, test, files, targets)
     for frame, label in ((train, "train"), (test, "test")):
         _check_finite(frame, files[label])
     _check_types(train, test, files, exclude={spec.id_column, *targets})
     _check_targets(spec, train, files["train"], targets)
+    _check_enough_rows(spec, train, files["train"], targets)
     for frame, label in ((train, "train"), (test, "test")):
         _check_unique_ids(frame[spec.id_column], files[label], spec.id_column)
     _check_sample_ids(test[spec.id_column], sample, files)
 
 
+def _again(spec) -> str:
+    """How to install the files again, from Kaggle or from the folder the user fixed."""
+    kaggle = "" if spec.practice_source else f"invoke download --comp={spec.slug} --force from Kaggle, or "
+    return f"{kaggle}invoke download --comp={spec.slug} --source=FOLDER --force with the fixed files"
+
+
 def _line(frame: pd.DataFrame, position: int) -> int:
     return position + 2  # one for the header, one because lines count from 1
+
+
+def _check_columns(spec, train, test, files) -> None:
+    """The id and target columns the spec names are in the files, else: which columns are there."""
+    for frame, label, wanted in ((train, "train", [spec.id_column, *spec.targets]), (test, "test", [spec.id_column])):
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            role = "target" if set(absent) <= set(spec.targets) else "id/target"
+            raise DataError(f"{files[label]} has no column {', '.join(map(repr, absent))} ({role} in the spec); its "
+                            f"columns are {first_few(list(frame.columns), 12)}. Use the competition's own {label} "
+                            f"file, or name the right column in competitions/{spec.slug}/spec.py.")
+
+
+def _check_enough_rows(spec, train, path, targets) -> None:
+    """Rows against folds, here where the file can still be fixed rather than later inside ``train``."""
+    n_splits = spec.folds.n_splits
+    if len(train) < n_splits:
+        raise DataError(f"{path} has {len(train)} rows, fewer than the {n_splits} CV folds of the spec: every fold "
+                        f"needs rows to score. Use the competition's full train file, or lower n_splits in "
+                        f"competitions/{spec.slug}/spec.py.")
+    if spec.task in CLASSIFICATION and spec.folds.kind == "stratified" and len(targets) == 1:
+        counts = train[targets[0]].value_counts()
+        if counts.max() < n_splits:
+            raise DataError(f"{path}, column {targets[0]}: no class has {n_splits} rows (the most frequent has "
+                            f"{counts.max()}), so {n_splits} stratified folds cannot be made. Lower n_splits in "
+                            f"competitions/{spec.slug}/spec.py.")
 
 
 def _check_shared_columns(spec, train, test, files, targets) -> None:
@@ -49,7 +84,7 @@ def _check_shared_columns(spec, train, test, files, targets) -> None:
     if missing:
         raise DataError(f"{files['test']} lacks column(s) {', '.join(map(str, missing))} that {files['train']} has; "
                         f"the features are made from the columns both files share. Use the competition's own "
-                        f"test file (invoke download --comp={spec.slug} --force), or add the column(s).")
+                        f"test file ({_again(spec)}), or add the column(s).")
 
 
 def _check_finite(frame: pd.DataFrame, path: Path) -> None:
@@ -95,6 +130,11 @@ def _check_types(train, test, files, exclude) -> None:
 def _check_targets(spec, train, path, targets) -> None:
     for target in targets:
         values = train[target]
+        empty = np.flatnonzero(values.isna().to_numpy())
+        if len(empty):
+            raise DataError(f"{path}, column {target}: {len(empty)} row(s) have no target (lines "
+                            f"{first_few([_line(train, int(i)) for i in empty])}); every training row needs one. "
+                            f"Fill those cells or delete those rows, then install the files again with --force.")
         if spec.task in CLASSIFICATION:
             classes = values.dropna().unique()
             if len(classes) < 2:
@@ -150,6 +190,19 @@ def encoding_error(path: Path, what: str) -> DataError:
                      f"column {column}). It looks like {name}. Convert it, e.g. "
                      f"`iconv -f {encoding} -t utf-8 {Path(path).name} > {Path(path).stem}-utf8.csv`, "
                      f"and install the converted files with --source=FOLDER --force.")
+
+
+def parser_error(path: Path, what: str, exc: Exception) -> DataError:
+    """pandas' tokenizer error as the user can act on it: the file, the line and what is wrong there."""
+    text = str(exc)
+    if quote := re.search(r"EOF inside string starting at row (\d+)", text):  # rows count from 0, header included
+        return DataError(f"{what} {path}: an unbalanced quote (\") starts on line {int(quote[1]) + 1}, so the rest "
+                         f"of the file reads as one value. Close or remove that quote.")
+    if fields := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
+        return DataError(f"{what} {path}: line {fields[2]} has {fields[3]} values where the header has {fields[1]}. "
+                         f"A value holding a comma needs quotes (\"a, b\"); otherwise remove the stray comma.")
+    return DataError(f"{what} {path} is not a well-formed CSV file ({text.split('error: ')[-1].strip()}); "
+                     f"save it again as CSV.")
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -44,7 +44,7 @@ def read_csv(path: Path, what: str, *, string_columns=()) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} {path} is empty (not even a header); get the competition's files again.") from None
     except pd.errors.ParserError as exc:
-        raise DataError(f"cannot read {what} {path}: {exc}") from None
+        raise checks.parser_error(path, what, exc) from None
 
 
 def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -60,14 +60,6 @@ def read_raw(spec: CompetitionSpec, paths: Paths) -> tuple[pd.DataFrame, pd.Data
         train, test = (frame if spec.id_column in frame else
                        frame.assign(**{spec.id_column: np.arange(1, len(frame) + 1).astype(str)})
                        for frame in (train, test))
-    for frame, label, cols in ((train, "train", [spec.id_column, *spec.targets]), (test, "test", [spec.id_column])):
-        absent = [c for c in cols if c not in frame.columns]
-        if absent:
-            raise DataError(f"the {label} file has no column {absent}; the spec of {spec.slug} expects it.")
-    for target in spec.targets:
-        if train[target].isna().any():
-            raise DataError(f"the train file has {int(train[target].isna().sum())} rows without a target "
-                            f"('{target}'); drop them or fill them in.")
     checks.check_raw(spec, train, test, sample, raw)
     return train, test, sample
 

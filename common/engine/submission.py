@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.config import Paths
-from ..core.errors import DataError, SubmissionError, plain
+from ..core.errors import DataError, SubmissionError, first_few, plain
 from ..core.fileio import atomic_path, write_json
 from ..core.metrics import predicted_labels
 from ..core.versions import git_commit, package_versions
+from ..data.checks import encoding_error, parser_error
 from ..spec import CompetitionSpec
 
 
@@ -150,33 +151,53 @@ def build_submission(spec: CompetitionSpec, layout: SubmissionLayout, test_ids: 
 
 
 def validate_submission(layout: SubmissionLayout, frame: pd.DataFrame, sample: pd.DataFrame) -> None:
-    """Raise ``SubmissionError`` naming the first check that ``frame`` fails against the sample."""
+    """Raise ``SubmissionError`` naming the first check that ``frame`` fails against the sample, with the
+    first offending ids (lines count as in the CSV: the header is line 1)."""
     if list(frame.columns) != list(sample.columns):
         raise SubmissionError("columns", f"expected the sample submission's columns in its order, "
                                          f"{list(sample.columns)}; got {list(frame.columns)}.")
-    if len(frame) != len(sample):
-        raise SubmissionError("row_count", f"expected {len(sample)} rows, got {len(frame)}.")
     id_col = layout.id_column
-    ids, expected = frame[id_col].astype(str).to_numpy(), sample[id_col].astype(str).to_numpy()
-    if not np.array_equal(ids, expected):
-        first = int(np.flatnonzero(ids != expected)[0])
-        raise SubmissionError("ids", f"ids differ from the sample submission's (same ids, same order) first at "
-                                     f"row {first}: expected {expected[first]}, got {ids[first]}.")
+    _check_ids(frame[id_col].astype(str), sample[id_col].astype(str), id_col)
     values = frame[list(layout.value_columns)]
-    if values.isna().any().any():
-        raise SubmissionError("missing", f"{int(values.isna().sum().sum())} prediction(s) are missing.")
+    for column in layout.value_columns:
+        empty = values[column].isna().to_numpy()
+        if empty.any():
+            raise SubmissionError("missing", f"column '{column}' has no prediction for {int(empty.sum())} row(s), "
+                                             f"{_ids(frame[id_col], empty)}; every row needs one.")
     for column in layout.value_columns:
         if layout.kind == "labels":
-            _check_labels(layout, column, frame[column], sample[column])
+            _check_labels(layout, column, frame[column], sample[column], frame[id_col])
         else:
-            _check_numbers(layout, column, frame[column])
+            _check_numbers(layout, column, frame[column], frame[id_col])
+
+
+def _check_ids(ids: pd.Series, expected: pd.Series, id_col: str) -> None:
+    """Same ids as the sample, each once, in its order; else which ids are missing, extra or repeated."""
+    known, given = set(expected), set(ids)
+    missing, extra = [i for i in expected if i not in given], [i for i in ids if i not in known]
+    repeated = ids[ids.duplicated()].unique()
+    problems = [f"{len(missing)} id(s) of the sample submission are missing ({first_few(missing)})" if missing else "",
+                f"{len(extra)} id(s) are not in it ({first_few(extra)})" if extra else "",
+                f"{len(repeated)} id(s) appear more than once ({first_few(repeated)})" if len(repeated) else ""]
+    problems = "; ".join(p for p in problems if p)
+    fix = f"write one row per id of the sample submission, in its order (column {id_col})"
+    if len(ids) != len(expected):
+        raise SubmissionError("row_count", f"expected {len(expected)} rows, got {len(ids)}: {problems}; {fix}.")
+    if problems:
+        raise SubmissionError("ids", f"{problems}; {fix}.")
+    differ = np.flatnonzero(ids.to_numpy() != expected.to_numpy())
+    if len(differ):
+        first = int(differ[0])
+        raise SubmissionError("ids", f"the ids are the sample submission's but in another order, first on line "
+                                     f"{first + 2}: expected {expected.iloc[first]}, got {ids.iloc[first]}; {fix}.")
 
 
 def _example(col: pd.Series):
     return plain(col.iloc[0])
 
 
-def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_col: pd.Series) -> None:
+def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_col: pd.Series,
+                  ids: pd.Series) -> None:
     expected = layout.families[column]
     spelled = "/".join(str(v) for v in layout.labels[:10])
     bad = ~col.astype(str).isin(set(map(str, layout.labels)) | set(sample_col.dropna().astype(str)))
@@ -189,10 +210,11 @@ def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_
                         f"a label written {example!r} scores 0: write True/False",
                 "int": f"Kaggle expects integer labels ({spelled}); a label written {example!r} scores 0 on Kaggle",
                 }.get(expected, f"Kaggle expects {expected} labels ({spelled}), as in its sample submission")
-        raise SubmissionError("dtype", f"column '{column}' holds {got} values: {hint}.")
+        where = f" (at {_ids(ids, bad)})" if bad.any() else ""
+        raise SubmissionError("dtype", f"column '{column}' holds {got} values{where}: {hint}.")
     if bad.any():
         raise SubmissionError("values", f"column '{column}' holds {_example(col[bad])}, which is not a label of "
-                                        f"this competition; Kaggle spells them {spelled}.")
+                                        f"this competition, at {_ids(ids, bad)}; Kaggle spells them {spelled}.")
 
 
 def _text_family(col: pd.Series) -> str:
@@ -200,17 +222,24 @@ def _text_family(col: pd.Series) -> str:
     return family(pd.read_csv(io.StringIO("v\n" + "\n".join(col.astype(str)) + "\n"))["v"])
 
 
-def _check_numbers(layout: SubmissionLayout, column: str, col: pd.Series) -> None:
+def _ids(ids: pd.Series, bad) -> str:
+    at = np.flatnonzero(np.asarray(bad))
+    return f"{ids.name} {first_few(ids.to_numpy()[at])} (line(s) {first_few(at + 2)})"
+
+
+def _check_numbers(layout: SubmissionLayout, column: str, col: pd.Series, ids: pd.Series) -> None:
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         raise SubmissionError("dtype", f"column '{column}' must be numeric, got {col.dtype} (e.g. {_example(col)}).")
     numbers = col.to_numpy(dtype=float)
     if not np.isfinite(numbers).all():
-        raise SubmissionError("values", f"column '{column}' holds infinite values.")
+        raise SubmissionError("values", f"column '{column}' holds infinite values, at "
+                                        f"{_ids(ids, ~np.isfinite(numbers))}.")
     low = 0.0 if layout.kind == "probabilities" else layout.min_value
     if low is not None and (numbers < low).any():
-        raise SubmissionError("values", f"column '{column}' holds {float(numbers.min())}, below the minimum {low}.")
+        raise SubmissionError("values", f"column '{column}' holds {float(numbers.min())}, below the minimum {low}, "
+                                        f"at {_ids(ids, numbers < low)}.")
     if layout.kind == "probabilities" and (numbers > 1).any():
-        raise SubmissionError("values", f"column '{column}' holds {float(numbers.max())}; "
+        raise SubmissionError("values", f"column '{column}' holds {float(numbers.max())} at {_ids(ids, numbers > 1)}; "
                                         f"probabilities must be at most 1.")
 
 
@@ -225,8 +254,12 @@ def read_submission(source, layout: SubmissionLayout) -> pd.DataFrame:
             raise DataError(f"no submission file at {source}.")
     try:
         return pd.read_csv(source, dtype={c: str for c in text_columns})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SubmissionError("readable", f"{source} is not a readable CSV file: {exc}") from exc
+    except pd.errors.ParserError as exc:
+        raise SubmissionError("readable", str(parser_error(source, "submission", exc))) from None
+    except pd.errors.EmptyDataError:
+        raise SubmissionError("readable", f"{source} is empty (not even a header).") from None
+    except UnicodeDecodeError:
+        raise SubmissionError("readable", str(encoding_error(source, "submission"))) from None
 
 
 def validate_file(layout: SubmissionLayout, path: Path, sample: pd.DataFrame) -> None:

@@ -62,7 +62,7 @@ class ModelSpec:
         return self.build(**{**self.params, **overrides})
 
 
-SUBMISSION_KINDS = ("labels", "probabilities", "values")
+SUBMISSION_KINDS = ("labels", "probabilities", "values", "top_labels")
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,13 @@ class SubmissionFormat:
     ``kind``: 'labels' (the predicted class, spelled as the sample spells it: 0/1, True/False,
     class names; argmax or P >= 0.5, the labels the CV metric scored), 'probabilities' (P(class 1),
     or one column per class in the sample's column order) or 'values' (regression values, mapped
-    by the spec's ``to_submission_values``; at least ``min_value`` if given).
+    by the spec's ``to_submission_values``; at least ``min_value`` if given) or 'top_labels' (the
+    ``top_k`` most likely classes, most likely first, joined by spaces in one column: MAP@K).
     """
 
     kind: str = "labels"
     min_value: float | None = None
+    top_k: int = 3
 
     def __post_init__(self):
         if self.kind not in SUBMISSION_KINDS:

@@ -99,3 +99,52 @@ def test_regression_and_multiclass_blends_have_the_right_shape():
     runs = [run("a", probs[0], np.full((10, 3), 1 / 3)), run("b", probs[1], np.full((10, 3), 1 / 3))]
     result = blend("weighted", runs, labels, FOLDS, SCHEME, get_metric("accuracy"), "multiclass")
     assert result.oof.shape == (300, 3) and result.test.shape == (10, 3)
+
+
+def _ordinal_runs(seed=0, n=600, k=6):
+    """Ordered classes whose probabilities are too flat: the most likely class is often the middle
+    one, while the expected class still tracks the truth."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    latent = y + rng.normal(0, 0.8, n)
+    logits = -0.15 * (np.arange(k)[None, :] - latent[:, None]) ** 2 + 0.6 * (k - 1 - np.abs(2 * np.arange(k) - k + 1))
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return y, [run("flat", proba, proba[:50])]
+
+
+def test_kappa_cut_points_beat_the_most_likely_class_and_are_fitted_out_of_fold():
+    from common.engine.ensemble import available_blenders
+
+    y, runs = _ordinal_runs()
+    folds = assign_folds(SCHEME, y, seed=0)
+    qwk = get_metric("qwk")
+    cuts = blend("cuts", runs, y, folds, SCHEME, qwk, "multiclass")
+    argmax = blend("mean", runs, y, folds, SCHEME, qwk, "multiclass")
+    assert cuts.cv_score > argmax.cv_score + 0.05
+    assert set(np.unique(cuts.oof)) == {0.0, 1.0} and (cuts.oof.sum(axis=1) == 1).all()
+    # fold 0's cut points never saw its labels: scrambling them changes nothing there
+    scrambled = np.where(folds == 0, np.random.default_rng(1).permutation(y), y)
+    after = blend("cuts", runs, scrambled, folds, SCHEME, qwk, "multiclass")
+    assert np.array_equal(after.oof[folds == 0], cuts.oof[folds == 0])
+    assert "cuts" in available_blenders("multiclass", 1, "qwk")
+    assert "cuts" not in available_blenders("multiclass", 1, "accuracy")
+
+
+def test_an_f1_threshold_is_chosen_inside_each_fold_and_keeps_the_ranks():
+    from common.engine.ensemble import available_blenders
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(800) < 0.2).astype(int)  # a rare positive class: F1's best threshold is well below 0.5
+    p = np.clip(0.12 + 0.3 * y + rng.normal(0, 0.1, len(y)), 0.001, 0.999)
+    runs = [run("shy", p, p[:10])]
+    folds = assign_folds(SCHEME, y, seed=0)
+    f1 = get_metric("f1")
+    chosen = blend("threshold", runs, y, folds, SCHEME, f1, "binary")
+    plain = blend("mean", runs, y, folds, SCHEME, f1, "binary")
+    assert chosen.cv_score > plain.cv_score + 0.1
+    assert all(np.array_equal(np.argsort(chosen.oof[folds == k], kind="stable"),
+                              np.argsort(p[folds == k], kind="stable")) for k in range(5))
+    scrambled = np.where(folds == 0, rng.permutation(y), y)
+    after = blend("threshold", runs, scrambled, folds, SCHEME, f1, "binary")
+    assert np.array_equal(after.oof[folds == 0], chosen.oof[folds == 0])
+    assert "threshold" in available_blenders("binary", 1, "f1") and "threshold" not in available_blenders("binary", 1, "auc")

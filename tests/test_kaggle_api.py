@@ -285,6 +285,84 @@ def test_incomplete_credentials(server, dest, monkeypatch):
     assert server.requests == []
 
 
+SECRET = "s3cr3t-key-value"
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    """An empty KAGGLE_CONFIG_DIR, with neither KAGGLE_USERNAME nor KAGGLE_KEY set."""
+    monkeypatch.delenv("KAGGLE_USERNAME", raising=False)
+    monkeypatch.delenv("KAGGLE_KEY", raising=False)
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("[]", "holds a JSON list, not an object"),
+    (json.dumps(["a", SECRET]), "holds a JSON list, not an object"),
+    (json.dumps(SECRET), "holds a JSON string, not an object"),
+    ("42", "holds a JSON number, not an object"),
+    ("null", "holds JSON null, not an object"),
+    ("", "is empty"),
+    ('{"username": "kit-tester", "key": "' + SECRET + '",}', "is not valid JSON: "
+     "Expecting property name enclosed in double quotes at line 1, column"),
+    ('{"username": "kit-tester",\n "key": ' + SECRET + '}', "is not valid JSON: "
+     "Expecting value at line 2, column 9"),
+    ("{}", "has no 'username' and has no 'key' (and KAGGLE_USERNAME and KAGGLE_KEY are not set)"),
+    (json.dumps({"username": "kit-tester"}), "has no 'key' (and KAGGLE_KEY is not set)"),
+    (json.dumps({"key": SECRET}), "has no 'username' (and KAGGLE_USERNAME is not set)"),
+    (json.dumps({"username": "kit-tester", "key": ""}), "has an empty 'key'"),
+    (json.dumps({"username": " ", "key": SECRET}), "has an empty 'username'"),
+    (json.dumps({"username": "kit-tester", "key": 12345}), "has a 'key' that is a JSON number, not a string"),
+    (json.dumps({"username": ["kit-tester"], "key": SECRET}),
+     "has a 'username' that is a JSON list, not a string"),
+    (json.dumps({"username": "kit-tester", "key": None}), "has a 'key' that is JSON null, not a string"),
+], ids=["empty-list", "list", "string", "number", "null", "empty-file", "trailing-comma",
+        "unquoted-key", "empty-object", "no-key", "no-username", "empty-key", "blank-username",
+        "numeric-key", "list-username", "null-key"])
+def test_bad_kaggle_json_says_what_is_wrong(server, dest, config_dir, content, problem):
+    path = config_dir / "kaggle.json"
+    path.write_text(content)
+    path.chmod(0o600)
+    with pytest.raises(KaggleError) as info:
+        kaggle.download_competition_zip("titanic", dest)
+    message = str(info.value)
+    assert f"the Kaggle API key file {path} {problem}" in message
+    assert "no Kaggle credentials found" not in message
+    assert '{"username": "...", "key": "..."}' in message
+    assert "https://www.kaggle.com/settings -> API -> Create New Token" in message
+    assert SECRET not in message and "12345" not in message
+    assert server.requests == []
+
+
+def test_kaggle_json_fields_the_environment_gives_need_not_be_in_it(server, dest, config_dir,
+                                                                   monkeypatch):
+    (config_dir / "kaggle.json").write_text(json.dumps({"username": server.username}))
+    monkeypatch.setenv("KAGGLE_KEY", server.key)
+    assert kaggle.download_competition_zip("titanic", dest).read_bytes() == ZIP
+
+
+def test_kaggle_json_lacking_what_the_environment_lacks(server, dest, config_dir, monkeypatch):
+    path = config_dir / "kaggle.json"
+    path.write_text(json.dumps({"key": SECRET}))
+    monkeypatch.setenv("KAGGLE_KEY", "from-env")
+    with pytest.raises(KaggleError) as info:
+        kaggle.download_competition_zip("titanic", dest)
+    message = str(info.value)
+    assert f"{path} has no 'username' (and KAGGLE_USERNAME is not set)" in message
+    assert SECRET not in message and "from-env" not in message
+
+
+def test_kaggle_json_is_not_read_when_the_environment_gives_both(server, dest, config_dir,
+                                                                  monkeypatch):
+    (config_dir / "kaggle.json").write_text("[]")  # as kaggle 2.2.5: the file is not opened
+    monkeypatch.setenv("KAGGLE_USERNAME", server.username)
+    monkeypatch.setenv("KAGGLE_KEY", server.key)
+    assert kaggle.download_competition_zip("titanic", dest).read_bytes() == ZIP
+
+
 def test_access_token_from_environment(server, dest, monkeypatch):
     monkeypatch.delenv("KAGGLE_USERNAME")
     monkeypatch.delenv("KAGGLE_KEY")

@@ -216,3 +216,46 @@ def test_files_told_apart_by_columns_are_named_for_a_check(tmp_path, capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "told the files apart by their columns: train a.csv, test b.csv, sample submission c.csv" in out
     assert "left aside: d.csv" in out
+
+
+def test_map_at_k_submissions_hold_k_known_labels_once_each(tmp_path):
+    source, paths, spec = start(tmp_path, "top-3-labels")
+    assert spec.submission.top_k == 3
+    sample = pd.read_csv(source / "sample_submission.csv", dtype=str)
+    for value, problem in (("Malaria Dengue", "does not hold 3 labels"), ("Malaria Dengue Flu", "not a class"),
+                           ("Malaria Malaria Dengue", "repeats a label")):
+        bad = sample.copy()
+        bad.loc[4, "prognosis"] = value
+        bad.to_csv(tmp_path / "bad.csv", index=False)
+        with pytest.raises(SubmissionError, match=f"{problem}.*id {bad.loc[4, 'id']} ") as info:
+            check_submission_file(spec, paths, tmp_path / "bad.csv")
+        assert info.value.check == "values"
+
+
+def test_metric_names_as_kaggle_writes_them_and_a_list_for_the_rest():
+    from common.core.metrics import get_metric, metric_name
+
+    assert [metric_name(n) for n in ("MAP@3", "ROC AUC", "Log Loss", "Quadratic Weighted Kappa", "MCRMSE",
+                                     "Normalized Gini", "micro-F1", "MedAE")] == \
+        ["map@3", "auc", "logloss", "qwk", "mcrmse", "gini", "micro_f1", "medae"]
+    y, p = np.array([0, 1, 2]), np.array([[0.5, 0.3, 0.2]] * 3)
+    assert get_metric("map@3")(y, p) == pytest.approx((1 + 1 / 2 + 1 / 3) / 3)
+    assert get_metric("map@1")(y, p) == pytest.approx(1 / 3)
+    assert get_metric("smape")(np.array([100.0, 0.0]), np.array([110.0, 0.0])) == pytest.approx(100 / 2 * 20 / 210)
+    assert get_metric("gini")(np.array([0, 1, 0, 1]), np.array([0.1, 0.9, 0.2, 0.8])) == pytest.approx(1.0)
+    assert get_metric("mape")(np.array([100.0, 200.0]), np.array([110.0, 180.0])) == pytest.approx(0.1)
+    assert get_metric("medae")(np.array([1.0, 2.0, 10.0]), np.array([1.0, 3.0, 13.0])) == pytest.approx(1.0)
+    assert get_metric("pearson")(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])) == pytest.approx(1.0)
+    assert get_metric("mcrmse")(np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[2.0, 0.0], [2.0, 2.0]])) == \
+        pytest.approx((1.0 + np.sqrt(2)) / 2)
+    with pytest.raises(KitError, match=r"unknown metric 'brier'[\s\S]*smape[\s\S]*map@K"):
+        metric_name("brier")
+
+
+def test_median_metrics_train_lightgbm_on_the_absolute_loss():
+    from common.models.default_models import default_models
+
+    assert default_models("regression", 1, metric="mae")[0].build(**default_models("regression", 1, "mae")[0].params) \
+        .named_steps["model"].objective == "l1"
+    assert "objective" not in default_models("regression", 1, metric="rmse")[0].params
+    assert "objective" not in default_models("binary", 1, metric="mae")[0].params

@@ -343,3 +343,12 @@ def test_a_full_disk_names_the_file_being_written_not_the_one_being_read():
     copying = OSError(errno.ENOSPC, "No space left on device", "/data/source.csv", None, "/project/data/raw/train.csv")
     message = os_error_message(copying)
     assert "/project/data/raw/train.csv" in message and "/data/source.csv" not in message
+
+
+def test_a_failed_first_download_leaves_no_folder_behind(tmp_path):
+    root = tmp_path / "fresh"
+    root.mkdir()
+    source = spoiled(tmp_path, _one_class)
+    assert call(tasks.download, root, source=source)[0] == 1
+    assert call(tasks.download, root, source=str(tmp_path / "nowhere"))[0] == 1
+    assert list(root.iterdir()) == []

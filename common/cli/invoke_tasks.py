@@ -124,13 +124,24 @@ def download(c, comp=None, source=None, force=False):
 
 @_kit_task(help={"comp": COMP, "source": "a folder in Kaggle's layout or the competition zip; "
                                          "without it, the Kaggle API is used (and names the metric)",
-                 "metric": "the competition's metric, when the files alone cannot tell (e.g. auc, rmsle)",
+                 "metric": "the competition's metric as its Evaluation page names it (e.g. auc, rmsle, map@3); "
+                           "--metric=? lists them",
                  "group": "a column whose rows must stay in one fold (group K-fold)",
                  "time": "a column that orders rows in time (folds never train on the future)"})
 def new(c, comp=None, source=None, metric=None, group=None, time=None):
     """Start a competition: get its files, infer its spec from them, write competitions/<comp>/spec.py."""
     from common.scaffold.new_competition import new_competition
 
+    if metric == "?":
+        from common.core.metrics import metric_list
+
+        print(f"metrics the kit knows (--metric=NAME; Kaggle's spellings such as 'ROC AUC' or 'MAP@3' work too):\n"
+              f"{metric_list()}")
+        return
+    if metric is not None:  # a misspelt metric is refused before anything is downloaded
+        from common.core.metrics import metric_name
+
+        metric = metric_name(metric)
     new_competition(comp, _paths(c), Path(source) if source else None, metric=metric, group=group, time_column=time)
 
 

@@ -6,6 +6,7 @@ themselves, so OOF files stay unthresholded. With several targets (``y_true`` of
 a metric is the mean of its value on each column, as Kaggle's "mean column-wise" metrics are.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,6 +39,37 @@ def _logloss(y, p):
         p = np.clip(p, 1e-15, 1 - 1e-15)
         return skm.log_loss(y, p / p.sum(axis=1, keepdims=True), labels=np.arange(p.shape[1]))
     return skm.log_loss(y, p, labels=[0, 1])
+
+
+def _gini(y, p):
+    return 2 * _auc(y, p) - 1
+
+
+def _mape(y, p):
+    return float(np.mean(np.abs(y - p) / np.maximum(np.abs(y), 1e-12)))
+
+
+def _smape(y, p):
+    """In per cent, as Kaggle writes it; a row where both are 0 counts 0."""
+    denominator = np.abs(y) + np.abs(p)
+    ratio = np.divide(2 * np.abs(p - y), denominator, out=np.zeros(len(y)), where=denominator > 0)
+    return float(100 * np.mean(ratio))
+
+
+def _pearson(y, p):
+    if np.std(p) == 0 or np.std(y) == 0:
+        return 0.0
+    return float(np.corrcoef(y, p)[0, 1])
+
+
+def _map_at(k: int):
+    def score(y, p):
+        p = np.asarray(p)
+        p = np.column_stack([1 - p, p]) if p.ndim == 1 else p
+        top = np.argsort(-p, axis=1, kind="stable")[:, :k]  # ties: the earlier class first
+        hits = top == np.asarray(y).astype(int)[:, None]
+        return float((hits / np.arange(1, top.shape[1] + 1)).sum(axis=1).mean())
+    return score
 
 
 @dataclass(frozen=True)
@@ -85,12 +117,57 @@ METRICS = {m.name: m for m in (
     Metric("rmsle", _rmse, False, "root mean squared error of log1p(values)", log_target=True),
     Metric("mae", skm.mean_absolute_error, False, "mean absolute error"),
     Metric("r2", skm.r2_score, True, "coefficient of determination"),
+    Metric("gini", _gini, True, "normalised Gini coefficient, 2 AUC - 1"),
+    Metric("micro_f1", lambda y, p: skm.f1_score(y, predicted_labels(p), average="micro"), True,
+           "F1 over all rows' labels together (with one label per row: accuracy)"),
+    Metric("medae", skm.median_absolute_error, False, "median absolute error"),
+    Metric("mape", _mape, False, "mean absolute percentage error (a share: 0.1 is 10%)"),
+    Metric("smape", _smape, False, "symmetric mean absolute percentage error, in per cent"),
+    Metric("mcrmse", _rmse, False, "mean over the target columns of each column's RMSE"),
+    Metric("pearson", _pearson, True, "Pearson correlation between predictions and targets"),
 )}
-LABEL_METRICS = ("accuracy", "balanced_accuracy", "f1", "macro_f1", "qwk", "mcc")
+MAP_AT_K = "map@K"  # any K: the mean average precision of the K most likely labels per row
+LABEL_METRICS = ("accuracy", "balanced_accuracy", "f1", "macro_f1", "micro_f1", "qwk", "mcc")
+
+# other spellings users and Kaggle's Evaluation pages use, after lowercasing and dropping ' ', '-', '_'
+_ALIASES = {"rocauc": "auc", "areaunderroccurve": "auc", "areaunderthecurve": "auc", "normalizedgini": "gini",
+            "normalisedgini": "gini", "logloss": "logloss", "multiclasslogloss": "logloss", "binarylogloss": "logloss",
+            "crossentropy": "logloss", "balancedaccuracy": "balanced_accuracy", "categorizationaccuracy": "accuracy",
+            "f1score": "f1", "meanf1score": "f1", "macrof1": "macro_f1", "f1macro": "macro_f1", "microf1": "micro_f1",
+            "f1micro": "micro_f1", "quadraticweightedkappa": "qwk", "kappa": "qwk", "cohenkappa": "qwk",
+            "matthewscorrelationcoefficient": "mcc", "rootmeansquarederror": "rmse",
+            "rootmeansquaredlogarithmicerror": "rmsle", "rootmeansquaredlogerror": "rmsle",
+            "meanabsoluteerror": "mae", "medianabsoluteerror": "medae", "meanabsolutepercentageerror": "mape",
+            "symmetricmeanabsolutepercentageerror": "smape", "meancolumnwiserootmeansquarederror": "mcrmse",
+            "pearsonr": "pearson", "pearsoncorrelation": "pearson", "pearsoncorrelationcoefficient": "pearson",
+            "rsquared": "r2", "coefficientofdetermination": "r2"}
+
+
+def metric_name(name: str) -> str:
+    """The kit's name of a metric as a user or Kaggle writes it ('MAP@3', 'ROC AUC', 'Log Loss')."""
+    text = str(name).strip().lower()
+    squeezed = "".join(ch for ch in text if ch not in " -_")
+    if at := re.fullmatch(r"(?:map|meanaverageprecision)@?(\d+)", squeezed):
+        if int(at[1]) >= 1:
+            return f"map@{int(at[1])}"
+    if text in METRICS:
+        return text
+    if squeezed in METRICS or squeezed in _ALIASES:
+        return _ALIASES.get(squeezed, squeezed)
+    raise KitError(f"unknown metric '{name}'; the kit knows:\n{metric_list()}")
+
+
+def metric_list() -> str:
+    """One line per metric, for ``invoke new --metric=?`` and unknown names."""
+    rows = [(m.name, m.description) for m in METRICS.values()]
+    rows.append((MAP_AT_K, "mean average precision at K: the K most likely labels per row, in order (map@3)"))
+    return "\n".join(f"  {name:<18} {'higher' if name == MAP_AT_K or METRICS[name].greater_is_better else 'lower'}"
+                     f" is better: {text}" for name, text in rows)
 
 
 def get_metric(name: str) -> Metric:
-    try:
-        return METRICS[name]
-    except KeyError:
-        raise KitError(f"unknown metric '{name}'; known metrics: {', '.join(sorted(METRICS))}") from None
+    name = metric_name(name)
+    if name.startswith("map@"):
+        k = int(name[4:])
+        return Metric(name, _map_at(k), True, f"mean average precision of the {k} most likely labels per row")
+    return METRICS[name]

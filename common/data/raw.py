@@ -6,11 +6,14 @@ raw folder when asked (the old one is kept beside it, so nothing is lost).
 """
 
 import shutil
+import tempfile
 import time
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from ..core.errors import DataError
 from ..core.fileio import read_json, sha256_of, write_json
@@ -106,9 +109,24 @@ def check_layout(spec: CompetitionSpec, folder: Path, origin: str) -> None:
                         f"Point --source at the folder that holds the competition's files.")
 
 
-def raw_parent(raw: Path) -> Path:
+@contextmanager
+def staging_beside(raw: Path) -> Iterator[Path]:
+    """A temporary folder beside ``raw`` (one file system, so the move into place is atomic). The
+    folders made for it go again when nothing was installed: a failed download leaves no trace."""
+    made, folder = [], raw.parent
+    while not folder.exists():
+        made.append(folder)  # innermost first
+        folder = folder.parent
     raw.parent.mkdir(parents=True, exist_ok=True)
-    return raw.parent
+    try:
+        with tempfile.TemporaryDirectory(dir=raw.parent) as tmp:
+            yield Path(tmp)
+    finally:
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty: the files were installed
+                break
 
 
 def commit_raw(staging: Path, raw: Path, *, force: bool) -> DownloadReport:

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ..core.errors import KitError
-from ..core.metrics import Metric
+from ..core.metrics import LABEL_METRICS, Metric
 from ..data.folds import fold_indices
 from ..spec import FoldScheme
 from .artifacts import ModelRun
@@ -173,13 +173,90 @@ class BestSingle(MeanBlend):
         return self
 
 
-BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend, RankBlend, GreedySelection, Stacking, BestSingle)}
+class OrdinalCuts(WeightedBlend):
+    """For quadratic weighted kappa on ordered classes: the weighted blend's expected class index,
+    cut into classes at points fitted to maximise kappa on the fit rows. Kappa rewards being near
+    the true class, which the most likely class ignores. Predicts one-hot rows, so the argmax
+    that writes the submission gives the cut's class."""
+
+    name = "cuts"
+    passes, candidates = 3, 64
+
+    def fit(self, P, y, task, metric):
+        super().fit(P, y, task, metric)
+        k = P.shape[2]
+        score = _expected_index(super().predict(P))
+        y = np.asarray(y).astype(int)
+        cuts = np.arange(k - 1) + 0.5
+        for _ in range(self.passes):  # coordinate ascent: each cut in turn, between its neighbours
+            for j in range(k - 1):
+                low, high = (cuts[j - 1] if j else -np.inf), (cuts[j + 1] if j < k - 2 else np.inf)
+                inside = score[(score > low) & (score < high)]
+                if not len(inside):
+                    continue
+                trials = np.unique(np.quantile(inside, np.linspace(0, 1, self.candidates)))
+                kappas = [_kappa(y, np.searchsorted(np.r_[cuts[:j], t, cuts[j + 1:]], score), k) for t in trials]
+                best = trials[int(np.argmax(kappas))]
+                if _kappa(y, np.searchsorted(np.r_[cuts[:j], best, cuts[j + 1:]], score), k) > \
+                        _kappa(y, np.searchsorted(cuts, score), k):
+                    cuts[j] = best
+        self.cuts_ = cuts
+        return self
+
+    def predict(self, P):
+        labels = np.searchsorted(self.cuts_, _expected_index(super().predict(P)))
+        return np.eye(P.shape[2])[labels]
 
 
-def available_blenders(task: str, n_targets: int = 1) -> list[str]:
+class Threshold(WeightedBlend):
+    """For label metrics of one binary target (F1, MCC, accuracy): the weighted blend, with the
+    threshold that scores best on the fit rows. Predictions are remapped, monotonically, so that
+    threshold lands at 0.5, where labels are cut: ranks (AUC) are unchanged."""
+
+    name = "threshold"
+
+    def fit(self, P, y, task, metric):
+        super().fit(P, y, task, metric)
+        p = super().predict(P)
+        trials = np.unique(np.quantile(p, np.linspace(0.02, 0.98, 97)))
+        scores = [metric(y, (p >= t).astype(float)) for t in trials]
+        self.threshold_ = float(trials[int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))])
+        return self
+
+    def predict(self, P):
+        p, t = super().predict(P), min(max(self.threshold_, EPS), 1 - EPS)
+        return np.where(p < t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1 - t))
+
+
+def _expected_index(proba: np.ndarray) -> np.ndarray:
+    return proba @ np.arange(proba.shape[1])
+
+
+def _kappa(y: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Quadratic weighted kappa from the confusion matrix (fast enough to search cut points with)."""
+    observed = np.bincount(y * k + labels, minlength=k * k).reshape(k, k).astype(float)
+    weights = (np.subtract.outer(np.arange(k), np.arange(k)) ** 2).astype(float)
+    expected = np.outer(observed.sum(1), observed.sum(0)) / max(observed.sum(), 1)
+    denominator = (weights * expected).sum()
+    return 1 - (weights * observed).sum() / denominator if denominator else 0.0
+
+
+BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend, RankBlend, GreedySelection, Stacking, BestSingle,
+                                OrdinalCuts, Threshold)}
+
+
+def available_blenders(task: str, n_targets: int = 1, metric: str | None = None) -> list[str]:
     # rank averaging needs one score per row, and its quantile mapping cannot leave the range of
     # the training predictions, which a regression (a rising series, say) may need to
-    return [name for name in BLENDERS if name != "rank" or (task == "binary" and n_targets == 1)]
+    def fits(name):
+        if name == "rank":
+            return task == "binary" and n_targets == 1
+        if name == "cuts":
+            return task == "multiclass" and n_targets == 1 and metric == "qwk"
+        if name == "threshold":
+            return task == "binary" and n_targets == 1 and metric in LABEL_METRICS
+        return True
+    return [name for name in BLENDERS if fits(name)]
 
 
 @dataclass

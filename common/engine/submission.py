@@ -31,6 +31,7 @@ class SubmissionLayout:
     labels: tuple = ()
     class_columns: tuple[int, ...] = ()
     min_value: float | None = None
+    top_k: int = 0
 
     @property
     def id_column(self) -> str:
@@ -112,6 +113,16 @@ def layout_of(spec: CompetitionSpec, sample: pd.DataFrame, classes=None) -> Subm
                             f"the sample submission has {list(values)}.")
         labels = tuple(_spell(c, families[values[0]]) for c in classes)
         return SubmissionLayout(columns, kind, families, labels=labels)
+    if kind == "top_labels":
+        if len(values) != 1:
+            raise DataError(f"a top-{spec.submission.top_k} labels submission has one column of labels joined by "
+                            f"spaces; the sample submission has {list(values)}.")
+        labels = tuple(str(_spell(c, "str")) for c in classes)
+        if any(" " in label for label in labels):
+            raise DataError(f"a class of '{spec.targets[0]}' holds a space ({next(x for x in labels if ' ' in x)!r}), "
+                            f"so space-joined labels cannot be told apart.")
+        return SubmissionLayout(columns, kind, {values[0]: "str"}, labels=labels,
+                                top_k=min(spec.submission.top_k, len(labels)))
     class_columns = ()
     if kind == "probabilities" and len(values) != len(spec.targets):  # one column per class
         class_columns = match_class_columns(values, classes, spec.targets[0])
@@ -136,6 +147,12 @@ def build_submission(spec: CompetitionSpec, layout: SubmissionLayout, test_ids: 
             spelled = labels.iloc[index].to_numpy()
             fam = layout.families[name]
             frame[name] = spelled.astype({"bool": bool, "int": np.int64, "float": float}.get(fam, object))
+        return frame
+    if layout.kind == "top_labels":
+        matrix = pred if pred.ndim == 2 else np.column_stack([1 - pred, pred])
+        top = np.argsort(-matrix, axis=1, kind="stable")[:, :layout.top_k]  # ties: as the metric breaks them
+        labels = np.asarray(layout.labels, dtype=object)
+        frame[layout.value_columns[0]] = [" ".join(row) for row in labels[top]]
         return frame
     if layout.kind == "probabilities" and layout.class_columns:
         matrix = pred if pred.ndim == 2 else np.column_stack([1 - pred, pred])
@@ -167,6 +184,8 @@ def validate_submission(layout: SubmissionLayout, frame: pd.DataFrame, sample: p
     for column in layout.value_columns:
         if layout.kind == "labels":
             _check_labels(layout, column, frame[column], sample[column], frame[id_col])
+        elif layout.kind == "top_labels":
+            _check_top_labels(layout, column, frame[column], frame[id_col])
         else:
             _check_numbers(layout, column, frame[column], frame[id_col])
 
@@ -217,6 +236,20 @@ def _check_labels(layout: SubmissionLayout, column: str, col: pd.Series, sample_
                                         f"this competition, at {_ids(ids, bad)}; Kaggle spells them {spelled}.")
 
 
+def _check_top_labels(layout: SubmissionLayout, column: str, col: pd.Series, ids: pd.Series) -> None:
+    """Each row: ``top_k`` known labels, space-separated, none twice."""
+    known, k = set(layout.labels), layout.top_k
+    rows = col.astype(str).str.split()
+    for problem, bad in ((f"does not hold {k} labels", rows.map(len) != k),
+                         ("holds a label that is not a class", rows.map(lambda r: not set(r) <= known)),
+                         ("repeats a label", rows.map(lambda r: len(set(r)) != len(r)))):
+        if bad.any():
+            example = col[bad.to_numpy()].iloc[0]
+            raise SubmissionError("values", f"column '{column}' {problem} ({example!r}) at {_ids(ids, bad.to_numpy())}; "
+                                            f"write the {k} most likely of {', '.join(layout.labels[:10])}"
+                                            f"{', ...' if len(layout.labels) > 10 else ''} joined by spaces.")
+
+
 def _text_family(col: pd.Series) -> str:
     """The family pandas would have read these (misspelled) values as: 'true' is a bool to it."""
     return family(pd.read_csv(io.StringIO("v\n" + "\n".join(col.astype(str)) + "\n"))["v"])
@@ -247,7 +280,8 @@ def read_submission(source, layout: SubmissionLayout) -> pd.DataFrame:
     """A submission CSV (a path, or its text in a StringIO) as Kaggle reads it: the id and the labels
     as their exact text (pandas would read 'true' as True, '1.0' as 1), predictions as numbers."""
     text_columns = [layout.id_column] + [c for c in layout.value_columns
-                                         if layout.kind == "labels" and layout.families[c] in SPELLED_AS_TEXT]
+                                         if layout.kind in ("labels", "top_labels")
+                                         and layout.families[c] in SPELLED_AS_TEXT]
     if not isinstance(source, io.StringIO):  # a path (str or Path); StringIO: text about to be written
         source = Path(source)
         if not source.is_file():

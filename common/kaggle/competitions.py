@@ -14,13 +14,15 @@ Every failure is a :class:`common.core.errors.KaggleError` whose message says wh
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from ..core.errors import KaggleError
+from ..core.errors import KaggleError, KitError
 from ..core.fileio import atomic_path
+from ..core.metrics import metric_name
 from .refs import _check_slug
 from .transport import (
     _DAILY_LIMIT_RE,
@@ -132,6 +134,10 @@ def submit(slug: str, file: Path, message: str, *, tries: int = DEFAULT_TRIES,
 
 # Kaggle's names of evaluation metrics -> the kit's; the first pattern found in the name wins
 _METRIC_NAMES = (("balanced accuracy", "balanced_accuracy"), ("accuracy", "accuracy"),
+                 ("columnwise root mean", "mcrmse"), ("mcrmse", "mcrmse"), ("median absolute", "medae"),
+                 ("symmetric mean absolute percentage", "smape"), ("smape", "smape"),
+                 ("mean absolute percentage", "mape"), ("mape", "mape"), ("pearson", "pearson"), ("gini", "gini"),
+                 ("micro f1", "micro_f1"), ("f1 micro", "micro_f1"),
                  ("logarithmic error", "rmsle"), ("rmsle", "rmsle"), ("root mean squared", "rmse"), ("rmse", "rmse"),
                  ("mean absolute error", "mae"), ("mae", "mae"), ("log loss", "logloss"), ("logloss", "logloss"),
                  ("multiclass loss", "logloss"), ("cross entropy", "logloss"), ("kappa", "qwk"),
@@ -142,7 +148,13 @@ _METRIC_NAMES = (("balanced accuracy", "balanced_accuracy"), ("accuracy", "accur
 
 def kit_metric_name(kaggle_name: str) -> Optional[str]:
     """The kit's metric for Kaggle's name of one (e.g. 'Categorization Accuracy' -> 'accuracy')."""
+    try:
+        return metric_name(kaggle_name)  # a name the kit reads as it is: 'MAP@3', 'RMSE', 'Log Loss'
+    except KitError:
+        pass
     name = (kaggle_name or "").lower().replace("_", " ")
+    if at := re.search(r"(?:map|mean average precision)\s*@\s*(\d+)", name):
+        return f"map@{at[1]}"
     return next((ours for pattern, ours in _METRIC_NAMES if pattern in name), None)
 
 

@@ -7,6 +7,8 @@ named by ``KAGGLE_API_V1_TOKEN``), then a legacy API key (``kaggle.json`` in
 ``KAGGLE_CONFIG_DIR``, else ``~/.kaggle/``, else ``$XDG_CONFIG_HOME/kaggle``, with
 ``KAGGLE_USERNAME`` / ``KAGGLE_KEY`` overriding the file's values), then the OAuth
 credentials that ``kaggle auth login`` stores in ``~/.kaggle/credentials.json``.
+A kaggle.json that is there but is not a JSON object with a non-empty 'username' and 'key' (those
+the environment does not give) stops us with what is wrong with it, never as "not found".
 With none of them we stop with a message that says how to create one, without a network call.
 """
 
@@ -65,6 +67,65 @@ def _warn_if_readable_by_others(path: Path) -> None:
               f"run: chmod 600 {path}", file=sys.stderr)
 
 
+_KAGGLE_JSON_FIX = ('It should hold one JSON object, {"username": "...", "key": "..."}: the kaggle.json '
+                    f"downloaded from {_TOKEN_URL} -> API -> Create New Token (download a new one there "
+                    "and put it in place of this file).")
+
+
+def _json_kind(value) -> str:
+    """What a parsed JSON value is, for a message that must not show the value itself."""
+    if value is None:
+        return "JSON null"
+    kinds = ((bool, "a JSON boolean"), ((int, float), "a JSON number"), (str, "a JSON string"),
+             (list, "a JSON list"), (dict, "a JSON object"))
+    return next(kind for types, kind in kinds if isinstance(value, types))
+
+
+def _bad_kaggle_json(path: Path, problem: str) -> KaggleError:
+    return KaggleError(f"the Kaggle API key file {path} {problem}. {_KAGGLE_JSON_FIX}")
+
+
+def _read_kaggle_json(path: Path, need: list[str]) -> tuple[Optional[str], Optional[str]]:
+    """The 'username' and 'key' in kaggle.json, checked: a file that is there but unreadable, not a
+    JSON object, or lacking a field in ``need`` (those the environment does not give) is an error
+    that says what is wrong with it, never a silent "no credentials found". Messages never show
+    the file's text or values (the key is a secret)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise _bad_kaggle_json(path, f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise _bad_kaggle_json(path, f"is not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise _bad_kaggle_json(path, "is empty")
+    try:
+        values = json.loads(text)
+    except ValueError as exc:
+        where = (f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+                 if isinstance(exc, json.JSONDecodeError) else type(exc).__name__)
+        raise _bad_kaggle_json(path, f"is not valid JSON: {where}") from None
+    if not isinstance(values, dict):
+        raise _bad_kaggle_json(path, f"holds {_json_kind(values)}, not an object")
+    env = {"username": "KAGGLE_USERNAME", "key": "KAGGLE_KEY"}
+    problems, unset = [], []
+    for name in need:  # a field the environment gives instead is not the file's to hold
+        value = values.get(name)
+        if name not in values:
+            problems.append(f"has no '{name}'")
+        elif not isinstance(value, str):
+            problems.append(f"has a '{name}' that is {_json_kind(value)}, not a string")
+        elif not value.strip():
+            problems.append(f"has an empty '{name}'")
+        else:
+            continue
+        unset.append(env[name])
+    if problems:
+        raise _bad_kaggle_json(path, f"{' and '.join(problems)} (and {' and '.join(unset)} "
+                                     f"{'is' if len(unset) == 1 else 'are'} not set)")
+    return tuple(v if isinstance(v, str) and v.strip() else None
+                 for v in (values.get("username"), values.get("key")))
+
+
 def _find_credentials() -> _Credentials:
     # 1. access tokens (what kagglesdk.kaggle_env.get_access_token_from_env looks at)
     if os.environ.get("KAGGLE_KERNEL_RUN_TYPE") and os.environ.get("KAGGLE_DATA_PROXY_URL"):
@@ -89,19 +150,14 @@ def _find_credentials() -> _Credentials:
             return _Credentials("token", str(path), token=token)
 
     # 2. legacy username + key: kaggle.json, overridden field by field by the environment
+    #    (like kaggle 2.2.5, the file is read only when the environment lacks one of the two)
     config = _config_dir() / "kaggle.json"
-    username = key = None
-    if config.is_file():
-        try:
-            values = json.loads(config.read_text() or "{}") or {}
-        except (OSError, ValueError) as exc:
-            raise KaggleError(
-                f"cannot read {config}: {exc}. It should be the kaggle.json downloaded from "
-                f'{_TOKEN_URL} -> API -> Create New Token, i.e. {{"username": ..., "key": ...}}.'
-            ) from None
-        if isinstance(values, dict):
-            username, key = values.get("username"), values.get("key")
     env_user, env_key = os.environ.get("KAGGLE_USERNAME"), os.environ.get("KAGGLE_KEY")
+    username = key = None
+    if config.is_file() and not (env_user and env_key):
+        username, key = _read_kaggle_json(config, need=[name for name, env in
+                                                        (("username", env_user), ("key", env_key))
+                                                        if not env])
     if env_user or env_key:
         source = "the environment variables KAGGLE_USERNAME / KAGGLE_KEY"
     else:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError, plain
-from ..core.metrics import METRICS
+from ..core.metrics import METRICS, metric_name
 from ..data.competition_data import read_csv
 from ..engine.submission import family, match_class_columns
 from ..models.tabular import ColumnTypes, infer_column_types
@@ -143,6 +143,18 @@ def _targets_and_task(train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFr
                     f"Write the spec by hand (see README, 'Your own competition').")
 
 
+def _labels_per_row(train: pd.DataFrame, sample: pd.DataFrame, targets) -> int | None:
+    """K when the sample writes K > 1 of the target's classes per row joined by spaces (MAP@K), else None."""
+    column = sample[sample.columns[1]] if sample.shape[1] == 2 else None
+    if column is None or family(column) != "str" or len(targets) != 1:
+        return None
+    classes = set(train[targets[0]].dropna().astype(str))
+    rows = column.dropna().astype(str).str.split()
+    if rows.empty or not rows.map(lambda r: len(r) > 1 and set(r) <= classes).all():
+        return None
+    return int(rows.map(len).mode().iloc[0])
+
+
 def _is_binary(column: pd.Series) -> bool:
     return column.dropna().nunique() == 2
 
@@ -185,12 +197,23 @@ def infer_competition(slug: str, raw: Path, *, title: str | None = None, metric:
     if files_note:
         check.append(f"{files_note}: are these the competition's files?")
     targets, task, kind = _targets_and_task(train, test, sample, why)
+    joined = _labels_per_row(train, sample, targets) if task in ("binary", "multiclass") else None
     if metric is not None:
-        if metric not in METRICS:
-            raise DataError(f"unknown metric '{metric}'; known metrics: {', '.join(sorted(METRICS))}")
+        metric = metric_name(metric)
         why["metric"] = "as given"
+    elif joined:
+        metric = f"map@{joined}"
+        why["metric"] = (f"the sample writes {joined} labels per row joined by spaces, as MAP@{joined} competitions do: "
+                         f"CHECK the competition's Evaluation page")
+        check.append(f"the metric: {metric} is a guess from the sample's {joined} labels per row")
     else:
         metric = _default_metric(task, kind, train, targets, why, check)
+    if metric.startswith("map@"):
+        if task not in ("binary", "multiclass") or len(targets) != 1:
+            raise DataError(f"{metric} scores the most likely labels of one class column, but the target "
+                            f"{list(targets)} holds numbers or several columns; check --metric.")
+        kind, why["submission"] = "top_labels", (f"the {metric.removeprefix('map@')} most likely labels per row, "
+                                                 f"joined by spaces (MAP@K)")
     types = infer_column_types(train.drop(columns=list(targets)), test, id_column=id_column)
     train_only = [c for c in train.columns if c not in test.columns and c not in targets]
     if train_only:

@@ -44,7 +44,9 @@ def render_spec(inf: Inferred) -> str:
     folds += f", group_column={inf.group_column!r}" if inf.group_column else ""
     folds += f", time_column={inf.time_column!r}" if inf.time_column else ""
     submission = f'SubmissionFormat(kind="{inf.submission_kind}"'
-    submission += f", min_value={inf.min_value})" if inf.min_value is not None else ")"
+    submission += f", min_value={inf.min_value}" if inf.min_value is not None else ""
+    submission += f", top_k={inf.metric.removeprefix('map@')}" if inf.submission_kind == "top_labels" else ""
+    submission += ")"
     lines = [
         f'"""{inf.title}: written by `invoke new` on {time.strftime("%Y-%m-%d")} from {inf.train_file} '
         f'({inf.rows[0]} rows),',
@@ -76,7 +78,8 @@ def render_spec(inf: Inferred) -> str:
         f"        boolean={_list(t.boolean)},  # True/False, missing values kept",
         f"        drop={_list(t.drop)},  # the id, constant and id-like columns",
         "    ),  # every other column shared by train and test is a number",
-        f"    models=default_models({inf.task!r}, n_targets={len(inf.targets)}),  # LightGBM, linear, extra trees, Keras MLP",
+        f"    models=default_models({inf.task!r}, n_targets={len(inf.targets)}, metric={inf.metric!r}),"
+        f"  # LightGBM, linear, extra trees, Keras MLP",
         ")",
         "",
     ]

@@ -1,14 +1,13 @@
 """Filling ``data/<slug>/raw/`` from a folder or zip, the practice builder, or Kaggle."""
 
 import os
-import tempfile
 from pathlib import Path
 
 from .. import kaggle
 from ..core.config import Paths
 from ..core.errors import DataError
 from ..data.competition_data import read_raw
-from ..data.raw import DownloadReport, check_layout, commit_raw, raw_parent, stage_source
+from ..data.raw import DownloadReport, check_layout, commit_raw, stage_source, staging_beside
 from ..spec import CompetitionSpec
 
 
@@ -25,8 +24,8 @@ def download(spec: CompetitionSpec, paths: Paths, source: Path | None = None, *,
     if spec.practice_source is not None:
         from .practice import build_practice
         return build_practice(spec, paths, force=force)
-    with tempfile.TemporaryDirectory(dir=raw_parent(paths.own_raw(spec.slug))) as tmp:
-        zip_path = kaggle.download_competition_zip(spec.slug, Path(tmp))
+    with staging_beside(paths.own_raw(spec.slug)) as tmp:
+        zip_path = kaggle.download_competition_zip(spec.slug, tmp)
         return install_raw(spec, paths, zip_path, force=force,
                            label=f"the zip of {spec.slug} that the Kaggle API downloaded")
 
@@ -40,9 +39,9 @@ def install_raw(spec: CompetitionSpec, paths: Paths, source: Path, *, force: boo
     if not source.exists():
         raise DataError(f"{label} does not exist; give a folder in Kaggle's layout or a zip.")
     raw = paths.own_raw(spec.slug)
-    with tempfile.TemporaryDirectory(dir=raw_parent(raw)) as tmp:
+    with staging_beside(raw) as tmp:
         # staged in a project layout of its own, so read_raw reads and checks it as it will be read
-        staged = Paths(Path(tmp))
+        staged = Paths(tmp)
         staging = staged.raw(spec.slug)
         staging.mkdir(parents=True)
         stage_source(source, staging, label)

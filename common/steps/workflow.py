@@ -127,7 +127,7 @@ def ensemble(spec: CompetitionSpec, paths: Paths, *, models: str | None = None, 
                                                      if n in spec.model_names()]
     if not names:
         raise KitError(f"there are no trained models of {spec.slug} to blend; run: invoke train --comp={spec.slug}")
-    methods = available_blenders(spec.task, len(spec.targets))
+    methods = available_blenders(spec.task, len(spec.targets), spec.metric.name)
     if method is not None and method not in methods:
         raise KitError(f"unknown ensemble method '{method}'; choose from {', '.join(methods)}")
     started = time.perf_counter()

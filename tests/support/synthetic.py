@@ -122,10 +122,29 @@ def make_three_targets(folder, n_train=400, n_test=150, seed=4) -> Path:
 
 
 # name -> (maker, what `invoke new` must infer: targets, task, submission kind, metric)
+def make_top3_labels(folder, n_train=500, n_test=150, seed=5) -> Path:
+    """Eight diagnoses from symptom flags; the sample writes three labels per row joined by spaces (MAP@3)."""
+    rng = np.random.default_rng(seed)
+    names = ["Lyme_disease", "Malaria", "Dengue", "Zika", "Plague", "Typhoid", "Yellow_Fever", "Chikungunya"]
+
+    def frame(n, start):
+        label = rng.integers(0, len(names), n)
+        flags = {f"symptom_{j}": ((label == j) | (label == (j + 1) % 8) | (rng.random(n) < 0.15)).astype(float)
+                 for j in range(8)}
+        return pd.DataFrame({"id": np.arange(start, start + n), **flags}), np.array(names)[label]
+
+    train, label = frame(n_train, 0)
+    train["prognosis"] = label
+    test, _ = frame(n_test, n_train)
+    sample = pd.DataFrame({"id": test["id"], "prognosis": "Lyme_disease Malaria Dengue"})
+    return _write(folder, train, test, sample)
+
+
 SHAPES = {
     "binary-true-false": (make_binary_true_false, (("Transported",), "binary", "labels", "accuracy")),
     "string-multiclass": (make_string_multiclass, (("species",), "multiclass", "labels", "accuracy")),
     "class-probabilities": (make_class_probabilities, (("Status",), "multiclass", "probabilities", "logloss")),
     "regression-dates": (make_regression_with_dates, (("sales",), "regression", "values", "rmsle")),
     "three-targets": (make_three_targets, (("carbon", "benzene", "nitrogen"), "regression", "values", "rmsle")),
+    "top-3-labels": (make_top3_labels, (("prognosis",), "multiclass", "top_labels", "map@3")),
 }

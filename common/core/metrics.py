@@ -127,6 +127,7 @@ METRICS = {m.name: m for m in (
     Metric("pearson", _pearson, True, "Pearson correlation between predictions and targets"),
 )}
 MAP_AT_K = "map@K"  # any K: the mean average precision of the K most likely labels per row
+MEDIAN_METRICS = ("mae", "medae")  # won by a median: models learn, and blends fit, the absolute error
 LABEL_METRICS = ("accuracy", "balanced_accuracy", "f1", "macro_f1", "micro_f1", "qwk", "mcc")
 
 # other spellings users and Kaggle's Evaluation pages use, after lowercasing and dropping ' ', '-', '_'

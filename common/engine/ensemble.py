@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ..core.errors import KitError
-from ..core.metrics import LABEL_METRICS, Metric
+from ..core.metrics import LABEL_METRICS, MEDIAN_METRICS, Metric
 from ..data.folds import fold_indices
 from ..spec import FoldScheme
 from .artifacts import ModelRun
@@ -20,9 +20,12 @@ from .artifacts import ModelRun
 EPS = 1e-6
 
 
-def _loss(task: str, y: np.ndarray, pred: np.ndarray) -> float:
-    """A smooth surrogate to fit weights on: log loss for classes, squared error for values."""
+def _loss(task: str, y: np.ndarray, pred: np.ndarray, metric: Metric | None = None) -> float:
+    """A surrogate to fit weights on: log loss for classes, squared error for values (absolute
+    error where the metric is a median's)."""
     if task == "regression":
+        if metric is not None and metric.name in MEDIAN_METRICS:
+            return float(np.mean(np.abs(y - pred)))
         return float(np.mean((y - pred) ** 2))
     pred = np.clip(pred, EPS, 1 - EPS)
     if task == "binary":
@@ -58,8 +61,8 @@ class WeightedBlend(MeanBlend):
         start = np.full(m, 1 / m)
         # relative to the mean blend's loss: SLSQP's tolerance is absolute, and a small loss
         # (e.g. MSE of log prices, ~0.01) would otherwise stop it at the starting point
-        scale = max(_loss(task, y, _combine(P, start)), 1e-12)
-        result = minimize(lambda w: _loss(task, y, _combine(P, w)) / scale, start, method="SLSQP",
+        scale = max(_loss(task, y, _combine(P, start), metric), 1e-12)
+        result = minimize(lambda w: _loss(task, y, _combine(P, w), metric) / scale, start, method="SLSQP",
                           bounds=[(0, 1)] * m, constraints={"type": "eq", "fun": lambda w: w.sum() - 1},
                           options={"ftol": 1e-10, "maxiter": 500})
         weights = np.clip(result.x, 0, None)
@@ -85,7 +88,7 @@ class GreedySelection(MeanBlend):
             for j in range(P.shape[1]):
                 blended = _combine(P, (counts + np.eye(len(counts))[j]) / (counts.sum() + 1))
                 # ties on a coarse metric (accuracy) go to the candidate with the lower smooth loss
-                candidates.append((sign * metric(y, blended), -_loss(task, y, blended), j))
+                candidates.append((sign * metric(y, blended), -_loss(task, y, blended, metric), j))
             score, _, j = max(candidates, key=lambda c: c[:2])
             counts[j] += 1
             if best_score is None or score > best_score:

@@ -8,6 +8,7 @@ hand-written one can list some of them beside its own.
 
 from sklearn.pipeline import Pipeline
 
+from ..core.metrics import MEDIAN_METRICS
 from ..spec import ModelSpec
 from .keras_estimators import KerasClassifier, KerasRegressor
 from .keras_networks import build_mlp
@@ -88,10 +89,6 @@ def space_keras_mlp(trial):
     return {"units": tuple(int(w) for w in widths.split("-")),
             "dropout_rate": trial.suggest_float("dropout_rate", 0.0, 0.5),
             "learning_rate": trial.suggest_float("learning_rate", 3e-4, 1e-2, log=True)}
-
-
-# metrics won by a median rather than a mean: LightGBM learns them with the absolute loss
-MEDIAN_METRICS = ("mae", "medae")
 
 
 def default_models(task: str, n_targets: int = 1, metric: str | None = None) -> tuple[ModelSpec, ...]:

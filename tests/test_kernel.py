@@ -88,3 +88,40 @@ def test_a_competition_of_the_projects_own_travels_in_the_dataset(tmp_path):
     out.parent.mkdir()
     predict_bundle(build.dataset, source, out)
     assert out.read_bytes() == local.read_bytes()
+
+
+def test_the_kits_wheel_is_built_without_writing_into_the_code_folder(tmp_path, monkeypatch):
+    import stat
+
+    from common.core.config import PROJECT_ROOT
+    from common.steps import kernel_build
+
+    code = tmp_path / "code"
+    kernel_build._copy_sources(PROJECT_ROOT, code)
+    listing = sorted(p.relative_to(code).as_posix() for p in code.rglob("*"))
+    for path in [code, *code.rglob("*")]:  # read-only, as a Kaggle notebook's input folder is
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    monkeypatch.setattr(kernel_build, "PROJECT_ROOT", code)
+    try:
+        kernel_build._wheels(tmp_path / "wheels", [])
+    finally:
+        for path in [code, *code.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    assert [p.name for p in (tmp_path / "wheels").glob("kaggle_starter_kit-*.whl")]
+    assert sorted(p.relative_to(code).as_posix() for p in code.rglob("*")) == listing  # no build/, no egg-info
+
+
+def test_a_failed_wheel_build_says_so_in_one_line(tmp_path, monkeypatch):
+    from common.core.errors import KitError
+    from common.steps import kernel_build
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "pyproject.toml").write_text("[project\nname = broken\n")
+    (code / "README.md").write_text("")
+    for package in ("common", "competitions"):
+        (code / package).mkdir()
+    monkeypatch.setattr(kernel_build, "PROJECT_ROOT", code)
+    with pytest.raises(KitError, match="pip wheel failed for the kernel's wheels") as info:
+        kernel_build._wheels(tmp_path / "wheels", [])
+    assert "\n" not in str(info.value) and len(str(info.value)) < 600

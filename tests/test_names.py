@@ -38,7 +38,8 @@ def test_hostile_model_names_are_refused(name):
 
 
 @pytest.mark.parametrize("method", ["raw", "own_raw", "competition_data", "folds_file", "competition_artifacts",
-                                    "competition_submissions", "competition_reports", "tuned_params"])
+                                    "competition_submissions", "competition_reports", "tuned_params",
+                                    "competition_kernel"])
 def test_every_competition_path_checks_its_name(tmp_path, method):
     with pytest.raises(KitError, match="cannot be a competition name"):
         getattr(Paths(tmp_path), method)("../outside")

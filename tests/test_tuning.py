@@ -67,3 +67,22 @@ def test_tuning_on_ray_gives_the_same_study(sequential_study, tmp_path):
         assert toy_study(tmp_path, executor="ray") == sequential_study
     finally:
         ray.shutdown()
+
+
+
+def test_every_call_after_the_first_resumes_the_study_though_tuned_parameters_now_apply(tmp_path):
+    from common.core.config import Paths
+    from tests.support.toy_competition import SLUG, install_as_user_competition, install_toy_data
+
+    paths = Paths(tmp_path / "project")
+    install_toy_data(paths)
+    install_as_user_competition(paths)
+    studies = []
+    for trials in (2, 1, 1):
+        spec = load_competition(SLUG, paths=paths)  # as each `invoke tune` reads it: tuned parameters applied
+        tune(spec, paths, "lightgbm", trials=trials, seed=0)
+        saved = json.loads(paths.tuned_params(SLUG).read_text())["lightgbm"]
+        studies.append((saved["study"], saved["trials"]))
+    assert load_competition(SLUG, paths=paths).model("lightgbm").params == saved["params"]
+    assert [n for _, n in studies] == [2, 3, 4] and len({s for s, _ in studies}) == 1
+    assert [db.stem for db in (paths.competition_artifacts(SLUG) / "tuning").glob("*.db")] == [studies[0][0]]

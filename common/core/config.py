@@ -105,6 +105,10 @@ class Paths:
     def model_artifacts(self, slug: str, model: str) -> Path:
         return _below(self.competition_artifacts(slug), checked_model(model))
 
+    def competition_kernel(self, slug: str) -> Path:
+        """What ``kernel`` builds for a code competition (made again on each call)."""
+        return _below(self.root / "kernels", checked_slug(slug))
+
     def competition_submissions(self, slug: str) -> Path:
         return _below(self.submissions, checked_slug(slug))
 

@@ -110,7 +110,7 @@ def build_kernel(spec, paths: Paths, *, owner: str, extra_wheels: bool = True) -
     method, names = record["chosen"], record["models"]
     blender, runs = refit_blender(spec, paths, method, names)
     dataset_id, kernel_id = _ids(spec.slug, owner)
-    target = paths.root / "kernels" / spec.slug
+    target = paths.competition_kernel(spec.slug)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{spec.slug}.") as tmp:
         dataset, notebook = Path(tmp) / "dataset", Path(tmp) / "notebook"
@@ -159,16 +159,41 @@ def _needed_wheels(spec, names) -> list[str]:
 
 
 def _wheels(folder: Path, requirements: list[str]) -> None:
-    """The kit as a wheel (built from the code folder) and ``requirements`` as wheels, without deps."""
+    """The kit as a wheel and ``requirements`` as wheels, without deps. The kit is built from a copy
+    of its sources: setuptools writes ``build/`` and ``*.egg-info`` beside what it builds, and the
+    code folder stays untouched (it may be read-only, as a Kaggle notebook's input is)."""
     folder.mkdir(parents=True)
-    steps = [["wheel", "--no-deps", "--no-build-isolation", "-w", str(folder), str(PROJECT_ROOT)]]
-    if requirements:
-        steps.append(["download", "--no-deps", "--only-binary=:all:", "-d", str(folder), *requirements])
-    for step in steps:
-        done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", *step],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise KitError(f"pip {step[0]} failed for the kernel's wheels: {done.stderr.strip()[-1500:]}")
+    with tempfile.TemporaryDirectory(prefix="kit-wheel-") as tmp:
+        source = Path(tmp) / "kit"
+        _copy_sources(PROJECT_ROOT, source)
+        steps = [["wheel", "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)]]
+        if requirements:
+            steps.append(["download", "--no-deps", "--only-binary=:all:", "-d", str(folder), *requirements])
+        for step in steps:
+            done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", *step],
+                                  capture_output=True, text=True, cwd=tmp)
+            if done.returncode != 0:
+                raise KitError(f"pip {step[0]} failed for the kernel's wheels: {_last_error(done.stderr)}. "
+                               + ("The kit's wheel is built from its pyproject.toml with setuptools>=68 and wheel "
+                                  "(pip install setuptools wheel)." if step[0] == "wheel" else
+                                  f"Downloading {', '.join(requirements)} needs PyPI (or a pip index) to be reachable."))
+
+
+def _copy_sources(code: Path, target: Path) -> None:
+    """What the kit's wheel is built from: pyproject.toml, the README it names, and its packages."""
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+    target.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(code / name, target / name)
+    for package in ("common", "competitions"):
+        shutil.copytree(code / package, target / package, ignore=skip)
+
+
+def _last_error(log: str) -> str:
+    """The line of pip's log that says what went wrong (its last 'error' line), not the whole log."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or ["no message"])[-1][:300]
 
 
 NOTEBOOK_CELLS = [

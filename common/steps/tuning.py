@@ -58,10 +58,13 @@ class _SpaceRecorder:
 
 
 def study_key(model_spec, raw_hash: str, folds_fp: str) -> str:
-    """Short hash of what makes trials comparable: data, folds, search space, fixed parameters."""
+    """Short hash of what makes trials comparable: data, folds, search space, fixed parameters.
+    Only the parameters the search space leaves alone count: the tuned ones that ``load_competition``
+    lays over the spec's after a first ``tune`` are the study's own results, not a change."""
     recorder = _SpaceRecorder()
-    model_spec.search_space(recorder)
-    text = json.dumps([raw_hash, folds_fp, recorder.calls, model_spec.params], sort_keys=True, default=repr)
+    searched = model_spec.search_space(recorder)
+    fixed = {k: v for k, v in model_spec.params.items() if k not in searched}
+    text = json.dumps([raw_hash, folds_fp, recorder.calls, fixed], sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

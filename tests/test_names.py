@@ -131,3 +131,15 @@ def test_predict_with_several_models_points_to_ensemble(tmp_path):
 
     code, message = _call(tasks.predict, tmp_path, comp="titanic", model="lightgbm,linear")
     assert code != 0 and "invoke ensemble --comp=titanic --models=lightgbm,linear" in message
+
+
+def test_a_refused_new_leaves_no_data_folder(tmp_path):
+    source = make_binary_true_false(tmp_path / "kaggle")
+    (source / "sample_submission.csv").write_text("PassengerId,Unknown\n1,0\n")  # names no column of train
+    root = tmp_path / "project"
+    with pytest.raises(KitError):
+        new_competition("spaceship", Paths(root), source)
+    assert not (root / "data").exists() and not (root / "competitions" / "spaceship").exists()
+    with pytest.raises(KitError, match="unknown metric 'brier'"):
+        new_competition("spaceship", Paths(root), source, metric="brier")
+    assert not (root / "data").exists()

@@ -115,7 +115,7 @@ BAD_FRAMES = {  # change -> what the message must name
     "a single class": (_one_class, ["train.csv", "Survived", "two classes"]),
     "repeated test id": (_repeated_id, ["test.csv", "PassengerId", "lines 8, 9"]),
     "sample ids differ": (_other_sample_ids, ["gender_submission.csv", "test.csv", "99999", "line 12"]),
-    "header-only train": (_header_only, ["train.csv", "empty"]),
+    "header-only train": (_header_only, ["train.csv", "empty", "--source=FOLDER --force with the fixed files"]),
     "no target column": (_no_target, ["train.csv", "'Survived'", "PassengerId, Pclass", "spec.py"]),
     "rows without a target": (_unlabelled_rows, ["train.csv", "Survived", "2 row(s)", "lines 5, 9", "--force"]),
     "fewer rows than folds": (_fewer_rows_than_folds, ["train.csv", "3 rows", "5 CV folds", "n_splits"]),

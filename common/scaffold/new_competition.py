@@ -17,6 +17,7 @@ from ..core.config import Paths
 from ..core.console import console
 from ..core.errors import KitError
 from ..core.fileio import write_text
+from ..core.metrics import metric_name
 from ..core.names import checked_slug
 from ..spec import competition_folders
 from ..steps.download import download
@@ -115,15 +116,25 @@ def new_competition(slug: str, paths: Paths, source: Path | None = None, *, metr
     if existing is not None or folder.exists():
         raise KitError(f"{existing or folder} exists already and is never overwritten; edit its spec.py, or "
                        f"delete the folder to infer it again.")
+    metric = metric_name(metric) if metric is not None else None  # a misspelt metric before any download
     out = console()
-    report = download(UnwrittenCompetition(slug), paths, Path(source) if source else None)
-    out.print(report.summary())
-    kaggle_metric = None
-    if metric is None and source is None:  # Kaggle's metadata names the metric
-        from ..kaggle import competition_metric
+    data_folder = paths.competition_data(slug)
+    had_data, had_root_data = data_folder.exists(), paths.data.exists()
+    try:
+        report = download(UnwrittenCompetition(slug), paths, Path(source) if source else None)
+        out.print(report.summary())
+        kaggle_metric = None
+        if metric is None and source is None:  # Kaggle's metadata names the metric
+            from ..kaggle import competition_metric
 
-        kaggle_metric, metric = competition_metric(slug)
-    inferred = infer_competition(slug, paths.raw(slug), metric=metric, group=group, time=time_column)
+            kaggle_metric, metric = competition_metric(slug)
+        inferred = infer_competition(slug, paths.raw(slug), metric=metric, group=group, time=time_column)
+    except BaseException:  # a refused `new` leaves the project as it found it (Ctrl-C included)
+        if not had_data:
+            shutil.rmtree(data_folder, ignore_errors=True)
+        if not had_root_data and paths.data.is_dir() and not any(paths.data.iterdir()):
+            paths.data.rmdir()
+        raise
     if kaggle_metric and metric:
         inferred.why["metric"] = f"Kaggle's evaluation metric: {kaggle_metric}"
     elif kaggle_metric:

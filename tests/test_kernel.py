@@ -90,25 +90,35 @@ def test_a_competition_of_the_projects_own_travels_in_the_dataset(tmp_path):
     assert out.read_bytes() == local.read_bytes()
 
 
-def test_the_kits_wheel_is_built_without_writing_into_the_code_folder(tmp_path, monkeypatch):
-    import stat
-
+def copy_of_the_code_folder(target):
+    """The kit's checkout without what runs and git put in it (data, artifacts, caches, earlier builds)."""
     from common.core.config import PROJECT_ROOT
+
+    skip = shutil.ignore_patterns(".git", ".venv", "data", "artifacts", "cache", "submissions", "kernels", "reports",
+                                  "tuned", "build", "*.egg-info", "__pycache__", ".pytest_cache")
+    shutil.copytree(PROJECT_ROOT, target, ignore=skip)
+    return target
+
+
+def listing(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def test_the_kits_wheel_is_built_without_writing_into_a_read_only_code_folder(tmp_path, monkeypatch):
     from common.steps import kernel_build
 
-    code = tmp_path / "code"
-    kernel_build._copy_sources(PROJECT_ROOT, code)
-    listing = sorted(p.relative_to(code).as_posix() for p in code.rglob("*"))
-    for path in [code, *code.rglob("*")]:  # read-only, as a Kaggle notebook's input folder is
-        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    code = copy_of_the_code_folder(tmp_path / "code")
+    before = listing(code)
     monkeypatch.setattr(kernel_build, "PROJECT_ROOT", code)
+    read_only(code)  # as a Kaggle notebook's input folder is
     try:
         kernel_build._wheels(tmp_path / "wheels", [])
     finally:
         for path in [code, *code.rglob("*")]:
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
-    assert [p.name for p in (tmp_path / "wheels").glob("kaggle_starter_kit-*.whl")]
-    assert sorted(p.relative_to(code).as_posix() for p in code.rglob("*")) == listing  # no build/, no egg-info
+    [wheel] = (tmp_path / "wheels").iterdir()
+    assert wheel.name.startswith("kaggle_starter_kit-") and wheel.name.endswith("-py3-none-any.whl")
+    assert listing(code) == before  # no build/, no *.egg-info
 
 
 def test_a_failed_wheel_build_says_so_in_one_line(tmp_path, monkeypatch):
@@ -116,12 +126,13 @@ def test_a_failed_wheel_build_says_so_in_one_line(tmp_path, monkeypatch):
     from common.steps import kernel_build
 
     code = tmp_path / "code"
-    code.mkdir()
+    for package in ("common", "competitions"):
+        (code / package).mkdir(parents=True)
     (code / "pyproject.toml").write_text("[project\nname = broken\n")
     (code / "README.md").write_text("")
-    for package in ("common", "competitions"):
-        (code / package).mkdir()
     monkeypatch.setattr(kernel_build, "PROJECT_ROOT", code)
-    with pytest.raises(KitError, match="pip wheel failed for the kernel's wheels") as info:
+    with pytest.raises(KitError, match=r"^pip wheel failed for the kernel's wheels \(.*TOMLDecodeError") as info:
         kernel_build._wheels(tmp_path / "wheels", [])
-    assert "\n" not in str(info.value) and len(str(info.value)) < 600
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 600 and str(code / "pyproject.toml") in message
+    assert listing(code) == ["README.md", "common", "competitions", "pyproject.toml"]

@@ -69,7 +69,6 @@ def test_tuning_on_ray_gives_the_same_study(sequential_study, tmp_path):
         ray.shutdown()
 
 
-
 def test_every_call_after_the_first_resumes_the_study_though_tuned_parameters_now_apply(tmp_path):
     from common.core.config import Paths
     from tests.support.toy_competition import SLUG, install_as_user_competition, install_toy_data

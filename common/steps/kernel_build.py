@@ -20,7 +20,9 @@ test predictions exactly, else the build is refused (the ensemble is stale).
 """
 
 import json
+import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -160,40 +162,57 @@ def _needed_wheels(spec, names) -> list[str]:
 
 def _wheels(folder: Path, requirements: list[str]) -> None:
     """The kit as a wheel and ``requirements`` as wheels, without deps. The kit is built from a copy
-    of its sources: setuptools writes ``build/`` and ``*.egg-info`` beside what it builds, and the
-    code folder stays untouched (it may be read-only, as a Kaggle notebook's input is)."""
+    of its sources in a scratch folder: setuptools writes ``build/`` and ``*.egg-info`` beside the
+    sources it builds, and the code folder must stay untouched (it may be read-only, as a Kaggle
+    notebook's input is)."""
     folder.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="kit-wheel-") as tmp:
-        source = Path(tmp) / "kit"
-        _copy_sources(PROJECT_ROOT, source)
-        steps = [["wheel", "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)]]
+        source = _copy_sources(PROJECT_ROOT, Path(tmp) / "kit")
+        _pip(["wheel", "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)], cwd=tmp,
+             needs=f"the kit's wheel is built from {PROJECT_ROOT / 'pyproject.toml'} with the installed "
+                   f"setuptools (no build isolation): pip install 'setuptools>=68'")
         if requirements:
-            steps.append(["download", "--no-deps", "--only-binary=:all:", "-d", str(folder), *requirements])
-        for step in steps:
-            done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", *step],
-                                  capture_output=True, text=True, cwd=tmp)
-            if done.returncode != 0:
-                raise KitError(f"pip {step[0]} failed for the kernel's wheels: {_last_error(done.stderr)}. "
-                               + ("The kit's wheel is built from its pyproject.toml with setuptools>=68 and wheel "
-                                  "(pip install setuptools wheel)." if step[0] == "wheel" else
-                                  f"Downloading {', '.join(requirements)} needs PyPI (or a pip index) to be reachable."))
+            _pip(["download", "--no-deps", "--only-binary=:all:", "-d", str(folder), *requirements], cwd=tmp,
+                 needs=f"downloading {', '.join(requirements)} needs PyPI (or your pip index) to be reachable")
 
 
-def _copy_sources(code: Path, target: Path) -> None:
-    """What the kit's wheel is built from: pyproject.toml, the README it names, and its packages."""
+KIT_SOURCES = ("pyproject.toml", "README.md", "common", "competitions")  # what pyproject.toml packages
+
+
+def _copy_sources(code: Path, target: Path) -> Path:
+    """A writable copy of what the kit's wheel is built from (no caches, no earlier build output)."""
     skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
     target.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(code / name, target / name)
-    for package in ("common", "competitions"):
-        shutil.copytree(code / package, target / package, ignore=skip)
+    for name in KIT_SOURCES:
+        if (code / name).is_dir():
+            shutil.copytree(code / name, target / name, ignore=skip, copy_function=shutil.copyfile)
+        else:
+            shutil.copyfile(code / name, target / name)
+    for path in [target, *target.rglob("*")]:  # copytree keeps a read-only folder's modes
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target
 
 
-def _last_error(log: str) -> str:
-    """The line of pip's log that says what went wrong (its last 'error' line), not the whole log."""
+def _pip(args: list[str], *, cwd: str, needs: str) -> None:
+    """Run pip quietly; a failure is one line: which pip step failed, pip's own reason, what it needs."""
+    done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", *args],
+                          capture_output=True, text=True, cwd=cwd)
+    if done.returncode != 0:
+        raise KitError(f"pip {args[0]} failed for the kernel's wheels ({_pip_reason(done.stderr + done.stdout)}); "
+                       f"{needs}")
+
+
+# pip's own summary lines, which name no cause
+_PIP_WRAPPERS = ("subprocess-exited-with-error", "metadata-generation-failed", "Failed building wheel",
+                 "Failed to build", "ERROR: Exception:")
+
+
+def _pip_reason(log: str) -> str:
+    """The line of pip's log that says why it failed: the build's first error or the exception, not the log."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or ["no message"])[-1][:300]
+    errors = [line for line in lines if re.match(r"(error\b|[\w.]*(Error|Exception):)", line, re.IGNORECASE)
+              and not any(wrapper in line for wrapper in _PIP_WRAPPERS)]
+    return (errors or lines or ["no output"])[0 if errors else -1][:300]
 
 
 NOTEBOOK_CELLS = [

@@ -3,7 +3,7 @@
 Each trial runs the same CV as ``train`` (same folds, same loop) and reports the running mean
 of the fold scores after every fold, so a median pruner can stop bad trials early. The study
 lives in ``artifacts/<slug>/tuning/<model>-<key>.db``, where the key hashes the raw data, the folds,
-the search space and the fixed parameters: a second call resumes it only if none of them changed
+the search space and the parameters it leaves fixed: a second call resumes it only if none of them changed
 (new data starts a new study rather than reporting the old data's best); the best parameters
 go to ``<root>/tuned/<slug>.json`` (``Paths.tuned_params``), a small file to read and keep, which
 ``load_competition`` applies on top of the spec's defaults.

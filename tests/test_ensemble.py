@@ -148,3 +148,22 @@ def test_an_f1_threshold_is_chosen_inside_each_fold_and_keeps_the_ranks():
     after = blend("threshold", runs, scrambled, folds, SCHEME, f1, "binary")
     assert np.array_equal(after.oof[folds == 0], chosen.oof[folds == 0])
     assert "threshold" in available_blenders("binary", 1, "f1") and "threshold" not in available_blenders("binary", 1, "auc")
+
+
+def test_an_overconfident_blend_is_tempered_for_log_loss_inside_each_fold():
+    from common.engine.ensemble import available_blenders
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 3, 900)
+    logits = 8.0 * (np.eye(3)[y] + rng.normal(0, 0.7, (900, 3)))  # right more often than not, but far too sure
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    runs = [run("sure", proba, proba[:10])]
+    folds = assign_folds(SCHEME, y, seed=0)
+    logloss = get_metric("logloss")
+    tempered = blend("calibrated", runs, y, folds, SCHEME, logloss, "multiclass")
+    plain = blend("mean", runs, y, folds, SCHEME, logloss, "multiclass")
+    assert tempered.cv_score < plain.cv_score - 0.1
+    assert (tempered.oof.argmax(axis=1) == proba.argmax(axis=1)).all()  # the ranking of the classes is kept
+    assert np.allclose(tempered.oof.sum(axis=1), 1)
+    assert "calibrated" in available_blenders("multiclass", 1, "logloss")
+    assert "calibrated" not in available_blenders("multiclass", 1, "accuracy")

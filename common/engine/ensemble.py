@@ -231,6 +231,35 @@ class Threshold(WeightedBlend):
         return np.where(p < t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1 - t))
 
 
+class Calibrated(WeightedBlend):
+    """For log loss: the weighted blend with one temperature fitted on the fit rows (probabilities
+    raised to 1/T and renormalised), which undoes a blend's over- or under-confidence without
+    changing any row's ranking of the classes."""
+
+    name = "calibrated"
+
+    def fit(self, P, y, task, metric):
+        from scipy.optimize import minimize_scalar
+
+        super().fit(P, y, task, metric)
+        p = super().predict(P)
+        self.temperature_ = 1.0
+        fitted = minimize_scalar(lambda t: _loss(task, y, _tempered(p, t)), bounds=(0.2, 5.0), method="bounded")
+        if fitted.success and _loss(task, y, _tempered(p, fitted.x)) < _loss(task, y, p):
+            self.temperature_ = float(fitted.x)
+        return self
+
+    def predict(self, P):
+        return _tempered(super().predict(P), self.temperature_)
+
+
+def _tempered(p: np.ndarray, temperature: float) -> np.ndarray:
+    logp = np.log(np.clip(p if p.ndim == 2 else np.column_stack([1 - p, p]), EPS, 1)) / temperature
+    q = np.exp(logp - logp.max(axis=1, keepdims=True))
+    q /= q.sum(axis=1, keepdims=True)
+    return q if p.ndim == 2 else q[:, 1]
+
+
 def _expected_index(proba: np.ndarray) -> np.ndarray:
     return proba @ np.arange(proba.shape[1])
 
@@ -245,7 +274,7 @@ def _kappa(y: np.ndarray, labels: np.ndarray, k: int) -> float:
 
 
 BLENDERS = {b.name: b for b in (MeanBlend, WeightedBlend, RankBlend, GreedySelection, Stacking, BestSingle,
-                                OrdinalCuts, Threshold)}
+                                OrdinalCuts, Threshold, Calibrated)}
 
 
 def available_blenders(task: str, n_targets: int = 1, metric: str | None = None) -> list[str]:
@@ -256,6 +285,8 @@ def available_blenders(task: str, n_targets: int = 1, metric: str | None = None)
             return task == "binary" and n_targets == 1
         if name == "cuts":
             return task == "multiclass" and n_targets == 1 and metric == "qwk"
+        if name == "calibrated":
+            return task != "regression" and n_targets == 1 and metric == "logloss"
         if name == "threshold":
             return task == "binary" and n_targets == 1 and metric in LABEL_METRICS
         return True
